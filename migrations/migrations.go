@@ -1,0 +1,90 @@
+// Package migrations owns Verity's database schema: one embedded, versioned set of SQL
+// migrations per dialect (SQLite and PostgreSQL, with the same file names), applied with
+// bun/migrate under its lock.
+package migrations
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed sqlite/*.sql postgres/*.sql
+var files embed.FS
+
+// Files returns the migration files of a dialect ("sqlite" or "postgres").
+func Files(dir string) (fs.FS, error) { return fs.Sub(files, dir) }
+
+func migrator(db *bun.DB) (*migrate.Migrator, error) {
+	dir := "sqlite"
+	if db.Dialect().Name() == dialect.PG {
+		dir = "postgres"
+	}
+	fsys, err := Files(dir)
+	if err != nil {
+		return nil, err
+	}
+	set := migrate.NewMigrations()
+	if err := set.Discover(fsys); err != nil {
+		return nil, fmt.Errorf("read %s migrations: %w", dir, err)
+	}
+	// Marking a migration applied only once it succeeded keeps a failed one retryable.
+	return migrate.NewMigrator(db, set, migrate.WithMarkAppliedOnSuccess(true)), nil
+}
+
+// Apply brings the schema up to date and returns the names of the migrations it applied
+// (none when the schema is current, so it is safe to run at every start).
+func Apply(ctx context.Context, db *bun.DB) ([]string, error) {
+	m, err := migrator(db)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		return nil, fmt.Errorf("lock migrations (another process may be migrating): %w", err)
+	}
+	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // best effort; the lock error is reported at the next start
+
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []string
+	for _, mig := range group.Migrations {
+		applied = append(applied, mig.Name+"_"+mig.Comment)
+	}
+	return applied, nil
+}
+
+// Migration is one migration and whether it has been applied.
+type Migration struct {
+	Name    string
+	Applied bool
+}
+
+// Status lists every known migration with whether it is applied.
+func Status(ctx context.Context, db *bun.DB) ([]Migration, error) {
+	m, err := migrator(db)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	all, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Migration, 0, len(all))
+	for _, mig := range all {
+		out = append(out, Migration{Name: mig.Name + "_" + mig.Comment, Applied: mig.IsApplied()})
+	}
+	return out, nil
+}

@@ -1,0 +1,180 @@
+// Package audit owns Verity's tamper-evident audit trail: an append-only chain of events in
+// which each event's hash covers the previous event's hash and a canonical encoding of the
+// event. Every writer appends its event inside its own write transaction, so a change and
+// its audit record commit together or not at all.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"verity/claims/fault"
+	"verity/migrations/database"
+)
+
+// System is the actor of changes made by Verity itself (seeding, start-up) rather than a user.
+const System = "system"
+
+// Event is one link of the chain. Nothing ever updates or deletes an event.
+type Event struct {
+	bun.BaseModel `bun:"table:audit_events"`
+
+	Seq        int64     `bun:"seq,pk"`
+	At         time.Time `bun:"at"`
+	Actor      string    `bun:"actor"`
+	Action     string    `bun:"action"`
+	EntityType string    `bun:"entity_type"`
+	EntityID   string    `bun:"entity_id"`
+	// Before and After are canonical JSON, or empty when the entity did not exist before (or
+	// no longer exists after) the change.
+	Before   string `bun:"before,nullzero"`
+	After    string `bun:"after,nullzero"`
+	PrevHash string `bun:"prev_hash"`
+	Hash     string `bun:"hash"`
+}
+
+// Record is what a writer says about its change.
+type Record struct {
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	// Before and After are encoded as JSON; nil means absent.
+	Before any
+	After  any
+}
+
+type head struct {
+	bun.BaseModel `bun:"table:audit_head"`
+
+	ID   int64  `bun:"id,pk"`
+	Seq  int64  `bun:"seq"`
+	Hash string `bun:"hash"`
+}
+
+// Append adds an event for r to the chain inside tx. The head row is locked for the rest of
+// the transaction, so concurrent writers, even several servers on one PostgreSQL database,
+// extend one chain without gaps or forks.
+func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
+	if r.Actor == "" || r.Action == "" || r.EntityType == "" {
+		return Event{}, fault.New(fault.Internal, "audit record needs an actor, an action and an entity type")
+	}
+	before, err := canonicalValue(r.Before)
+	if err != nil {
+		return Event{}, fmt.Errorf("audit before: %w", err)
+	}
+	after, err := canonicalValue(r.After)
+	if err != nil {
+		return Event{}, fmt.Errorf("audit after: %w", err)
+	}
+
+	var h head
+	q := tx.NewSelect().Model(&h).Where("id = 1")
+	if tx.Dialect == database.Postgres {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Event{}, fmt.Errorf("read audit head: %w", err)
+	}
+
+	e := Event{
+		Seq:        h.Seq + 1,
+		At:         tx.Now,
+		Actor:      r.Actor,
+		Action:     r.Action,
+		EntityType: r.EntityType,
+		EntityID:   r.EntityID,
+		Before:     before,
+		After:      after,
+		PrevHash:   h.Hash,
+	}
+	e.Hash = Hash(e)
+	if _, err := tx.NewInsert().Model(&e).Exec(ctx); err != nil {
+		return Event{}, fmt.Errorf("insert audit event: %w", err)
+	}
+	if _, err := tx.NewUpdate().Model(&head{ID: 1, Seq: e.Seq, Hash: e.Hash}).WherePK().Exec(ctx); err != nil {
+		return Event{}, fmt.Errorf("advance audit head: %w", err)
+	}
+	return e, nil
+}
+
+// timeLayout fixes the text of a time in the canonical encoding: UTC, microseconds, as stored.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Canonical returns the encoding of e that its hash covers: a JSON object with a fixed key
+// order, the time in UTC to the microsecond, and before/after as canonical JSON (or null).
+func Canonical(e Event) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"seq":`)
+	fmt.Fprint(&b, e.Seq)
+	for _, kv := range [...]struct{ k, v string }{
+		{"at", e.At.UTC().Format(timeLayout)},
+		{"actor", e.Actor},
+		{"action", e.Action},
+		{"entity_type", e.EntityType},
+		{"entity_id", e.EntityID},
+	} {
+		b.WriteString(`,"` + kv.k + `":`)
+		s, _ := json.Marshal(kv.v) // a string always encodes
+		b.Write(s)
+	}
+	for _, kv := range [...]struct{ k, v string }{{"before", e.Before}, {"after", e.After}} {
+		b.WriteString(`,"` + kv.k + `":`)
+		if kv.v == "" {
+			b.WriteString("null")
+		} else {
+			b.WriteString(kv.v)
+		}
+	}
+	b.WriteString("}")
+	return b.Bytes()
+}
+
+// Hash returns hex(SHA-256(prev_hash ‖ canonical event)).
+func Hash(e Event) string {
+	sum := sha256.New()
+	sum.Write([]byte(e.PrevHash))
+	sum.Write(Canonical(e))
+	return hex.EncodeToString(sum.Sum(nil))
+}
+
+// canonicalValue encodes v as JSON with sorted object keys and numbers kept as written, so
+// that the same value always yields the same bytes. nil yields "".
+func canonicalValue(v any) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(raw) == "null" {
+		return "", nil
+	}
+	return canonicalJSON(raw)
+}
+
+// canonicalJSON re-encodes JSON text: decoding into generic values with UseNumber and encoding
+// again sorts map keys and keeps every number's digits.
+func canonicalJSON(raw []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(generic); err != nil {
+		return "", err
+	}
+	return string(bytes.TrimRight(out.Bytes(), "\n")), nil
+}
