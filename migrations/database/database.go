@@ -159,8 +159,8 @@ func (db *DB) Bun() *bun.DB { return db.writer }
 // Tx is a write transaction with the one clock reading that every row it writes shares.
 type Tx struct {
 	bun.Tx
-	Now     time.Time
-	Dialect Dialect
+	Now    time.Time
+	Engine Dialect
 }
 
 // Write runs fn in one write transaction on the writer and commits it, or rolls it back when
@@ -171,7 +171,7 @@ type Tx struct {
 // committed together (group commit) without touching any caller.
 func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	err := db.writer.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		return fn(ctx, &Tx{Tx: btx, Now: db.Now(), Dialect: db.dialect})
+		return fn(ctx, &Tx{Tx: btx, Now: db.Now(), Engine: db.dialect})
 	})
 	return Translate(err)
 }

@@ -77,7 +77,7 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 
 	var h head
 	q := tx.NewSelect().Model(&h).Where("id = 1")
-	if tx.Dialect == database.Postgres {
+	if tx.Engine == database.Postgres {
 		q = q.For("UPDATE")
 	}
 	if err := q.Scan(ctx); err != nil {

@@ -1,0 +1,199 @@
+package claims
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"verity/claims/fault"
+)
+
+// Kind is what sort of fact a claim states.
+type Kind string
+
+// The claim kinds of DESIGN.md.
+const (
+	KindCasualtyCount Kind = "casualty_count"
+	KindEstimate      Kind = "estimate"
+	KindReportFinding Kind = "report_finding"
+	KindQuote         Kind = "quote"
+	KindAttribution   Kind = "attribution"
+	KindEvent         Kind = "event"
+	KindDate          Kind = "date"
+	KindAffiliation   Kind = "affiliation"
+	KindOther         Kind = "other"
+)
+
+// Kinds lists every claim kind.
+func Kinds() []Kind {
+	return []Kind{KindCasualtyCount, KindEstimate, KindReportFinding, KindQuote, KindAttribution, KindEvent, KindDate, KindAffiliation, KindOther}
+}
+
+// Stage is where a claim is in the review workflow.
+type Stage string
+
+// The workflow stages.
+const (
+	StageOpen            Stage = "open"
+	StageInReview        Stage = "in_review"
+	StageAwaitingSignoff Stage = "awaiting_signoff"
+	StageClosed          Stage = "closed"
+)
+
+// Stages lists every stage in workflow order.
+func Stages() []Stage {
+	return []Stage{StageOpen, StageInReview, StageAwaitingSignoff, StageClosed}
+}
+
+// Status is the verification status a reviewer attaches to a claim.
+type Status string
+
+// The verification statuses.
+const (
+	StatusUnverified   Status = "unverified"
+	StatusVerified     Status = "verified"
+	StatusMisleading   Status = "misleading"
+	StatusFalse        Status = "false"
+	StatusDisputed     Status = "disputed"
+	StatusOutdated     Status = "outdated"
+	StatusUnverifiable Status = "unverifiable"
+)
+
+// Statuses lists every status.
+func Statuses() []Status {
+	return []Status{StatusUnverified, StatusVerified, StatusMisleading, StatusFalse, StatusDisputed, StatusOutdated, StatusUnverifiable}
+}
+
+// AnchorState tells whether a claim's quote still stands in its article's current revision.
+type AnchorState string
+
+// The anchor states.
+const (
+	Anchored AnchorState = "anchored"
+	// Orphaned claims lost their quote in a later revision; they keep their last anchor.
+	Orphaned AnchorState = "orphaned"
+)
+
+// Quantity is a number a claim states: "at least 79 Afghans" is Value 79, Lower 79,
+// Qualifier "at least", Unit "Afghans killed".
+type Quantity struct {
+	Value     *float64 `json:"value"`
+	Lower     *float64 `json:"lower"`
+	Upper     *float64 `json:"upper"`
+	Qualifier string   `json:"qualifier"`
+	Unit      string   `json:"unit"`
+	// AsOf is the date the quantity refers to, YYYY-MM-DD, or "".
+	AsOf string `json:"as_of"`
+}
+
+// Claim is one checkable statement anchored to a passage of an article.
+type Claim struct {
+	bun.BaseModel `bun:"table:claims"`
+
+	ID              int64       `bun:"id,pk,autoincrement"`
+	ArticleID       int64       `bun:"article_id"`
+	ArticleRevision int         `bun:"article_revision"`
+	Quote           string      `bun:"quote"`
+	AnchorStart     int         `bun:"anchor_start"`
+	AnchorEnd       int         `bun:"anchor_end"`
+	AnchorPrefix    string      `bun:"anchor_prefix"`
+	AnchorSuffix    string      `bun:"anchor_suffix"`
+	AnchorState     AnchorState `bun:"anchor_state"`
+	Text            string      `bun:"text"`
+	Kind            Kind        `bun:"kind"`
+	Quantities      []Quantity  `bun:"quantities,type:json"`
+	Stage           Stage       `bun:"stage"`
+	Status          Status      `bun:"status"`
+	// Rationale is the reasoning behind the current status, from the last proposal.
+	Rationale   string    `bun:"rationale"`
+	AssigneeID  *int64    `bun:"assignee_id"`
+	ProposedBy  *int64    `bun:"proposed_by"`
+	SignedOffBy *int64    `bun:"signed_off_by"`
+	Version     int64     `bun:"version"`
+	CreatedBy   *int64    `bun:"created_by"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+// Anchor returns where the claim's quote stands in its article revision.
+func (c *Claim) Anchor() Anchor {
+	return Anchor{Start: c.AnchorStart, End: c.AnchorEnd, Exact: c.Quote, Prefix: c.AnchorPrefix, Suffix: c.AnchorSuffix}
+}
+
+func (c *Claim) setAnchor(a Anchor) {
+	c.Quote, c.AnchorStart, c.AnchorEnd, c.AnchorPrefix, c.AnchorSuffix = a.Exact, a.Start, a.End, a.Prefix, a.Suffix
+}
+
+// Limits on claim fields.
+const (
+	MaxClaimText  = 4000
+	MaxQuantities = 20
+	maxShortText  = 200
+)
+
+func validKind(k Kind) bool     { return contains(Kinds(), k) }
+func validStage(s Stage) bool   { return contains(Stages(), s) }
+func validStatus(s Status) bool { return contains(Statuses(), s) }
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOf[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = string(v)
+	}
+	return "must be one of " + strings.Join(parts, ", ")
+}
+
+// validateQuantities checks each quantity's bounds and date, reporting fields as
+// quantities[i].name.
+func validateQuantities(qs []Quantity, errs fault.Fields) {
+	if len(qs) > MaxQuantities {
+		errs.Add("quantities", fmt.Sprintf("must hold at most %d items", MaxQuantities))
+		return
+	}
+	for i, q := range qs {
+		field := func(name string) string { return fmt.Sprintf("quantities[%d].%s", i, name) }
+		for name, v := range map[string]*float64{"value": q.Value, "lower": q.Lower, "upper": q.Upper} {
+			if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+				errs.Add(field(name), "must be a finite number")
+			}
+		}
+		if q.Value == nil && q.Lower == nil && q.Upper == nil {
+			errs.Add(field("value"), "a quantity needs a value, a lower or an upper bound")
+		}
+		if q.Lower != nil && q.Upper != nil && *q.Lower > *q.Upper {
+			errs.Add(field("lower"), "must not exceed upper")
+		}
+		if q.Value != nil && q.Lower != nil && *q.Value < *q.Lower {
+			errs.Add(field("value"), "must not be below lower")
+		}
+		if q.Value != nil && q.Upper != nil && *q.Value > *q.Upper {
+			errs.Add(field("value"), "must not exceed upper")
+		}
+		if strings.TrimSpace(q.Unit) == "" {
+			errs.Add(field("unit"), "is required")
+		}
+		if len(q.Unit) > maxShortText {
+			errs.Add(field("unit"), fmt.Sprintf("must be at most %d bytes", maxShortText))
+		}
+		if len(q.Qualifier) > maxShortText {
+			errs.Add(field("qualifier"), fmt.Sprintf("must be at most %d bytes", maxShortText))
+		}
+		if q.AsOf != "" {
+			if _, err := time.Parse(time.DateOnly, q.AsOf); err != nil {
+				errs.Add(field("as_of"), "must be a date as YYYY-MM-DD")
+			}
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package provenance_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/provenance"
+)
+
+func TestCreateCitation(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st := provenance.NewStore(db)
+	c := mustClaim(t, db, "At least 79 Afghans were killed, said an Indian official.", "At least 79 Afghans were killed")
+	official := mustSource(t, st, provenance.KindAnonymousOfficial, "Indian official")
+
+	t.Run("defaults and loads the source", func(t *testing.T) {
+		seq := headSeq(t, db)
+		ci, err := st.CreateCitation(ctx, claims.System(), provenance.NewCitation{
+			ClaimID: c.ID, SourceID: official.ID, Attribution: " said an Indian official ", Locator: "para 3",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.ID == 0 || ci.ClaimID != c.ID || ci.Relation != provenance.AttributedTo || ci.Attribution != "said an Indian official" ||
+			ci.Locator != "para 3" || ci.CreatedBy != nil || ci.CreatedAt.IsZero() {
+			t.Errorf("citation = %+v", ci)
+		}
+		if ci.Source == nil || ci.Source.ID != official.ID || ci.Source.Name != "Indian official" {
+			t.Errorf("source = %+v", ci.Source)
+		}
+		e := expectOneEvent(t, db, seq, "citation.create", "citation", fmt.Sprint(ci.ID))
+		if !strings.Contains(e.After, `"relation":"attributed_to"`) {
+			t.Errorf("audit after = %s", e.After)
+		}
+	})
+
+	for _, tc := range []struct {
+		name  string
+		n     provenance.NewCitation
+		kind  fault.Kind
+		field string
+		msg   string
+	}{
+		{"missing claim", provenance.NewCitation{ClaimID: 999, SourceID: official.ID}, fault.NotFound, "", "claim 999 not found"},
+		{"missing source", provenance.NewCitation{ClaimID: c.ID, SourceID: 999}, fault.Invalid, "source_id", ""},
+		{"no source", provenance.NewCitation{ClaimID: c.ID}, fault.Invalid, "source_id", ""},
+		{"bad relation", provenance.NewCitation{ClaimID: c.ID, SourceID: official.ID, Relation: "inspired_by"}, fault.Invalid, "relation", ""},
+		{"long attribution", provenance.NewCitation{ClaimID: c.ID, SourceID: official.ID, Attribution: strings.Repeat("a", 1001)}, fault.Invalid, "attribution", ""},
+		{"bad locator", provenance.NewCitation{ClaimID: c.ID, SourceID: official.ID, Locator: "p\x00"}, fault.Invalid, "locator", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, seq := countRows(t, db, "citations"), headSeq(t, db)
+			_, err := st.CreateCitation(ctx, claims.System(), tc.n)
+			wantKind(t, err, tc.kind)
+			if tc.field != "" {
+				wantFields(t, err, tc.field)
+			}
+			if tc.msg != "" && fault.As(err).Message != tc.msg {
+				t.Errorf("message = %q, want %q", fault.As(err).Message, tc.msg)
+			}
+			if countRows(t, db, "citations") != rows || headSeq(t, db) != seq {
+				t.Error("a refused citation was written")
+			}
+		})
+	}
+	verifyAudit(t, db)
+}
+
+func TestFindCitations(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st := provenance.NewStore(db)
+	body := "The UN said 4,000 fighters; an official said 2,000."
+	c1 := mustClaim(t, db, body, "4,000 fighters")
+	c2 := mustClaim(t, db, body, "2,000")
+	bare := mustClaim(t, db, body, "The UN")
+	un := mustSource(t, st, provenance.KindReport, "UN report")
+	official := mustSource(t, st, provenance.KindAnonymousOfficial, "an official")
+
+	cite := func(claimID, sourceID int64, rel provenance.Relation) int64 {
+		t.Helper()
+		ci, err := st.CreateCitation(ctx, claims.System(), provenance.NewCitation{ClaimID: claimID, SourceID: sourceID, Relation: rel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ci.ID
+	}
+	a := cite(c1.ID, un.ID, provenance.DerivedFrom)
+	b := cite(c1.ID, official.ID, provenance.QuotedFrom)
+	cite(c2.ID, official.ID, "")
+	d := cite(c2.ID, un.ID, "")
+	e := cite(c2.ID, un.ID, provenance.QuotedFrom)
+
+	t.Run("by claim", func(t *testing.T) {
+		list, err := st.FindCitationsByClaim(ctx, c1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || list[0].ID != a || list[1].ID != b {
+			t.Fatalf("citations = %+v", list)
+		}
+		if list[0].Source == nil || list[0].Source.Name != "UN report" || list[1].Source == nil || list[1].Source.Name != "an official" {
+			t.Errorf("sources not loaded: %+v, %+v", list[0].Source, list[1].Source)
+		}
+		if list[1].Relation != provenance.QuotedFrom {
+			t.Errorf("relation = %q", list[1].Relation)
+		}
+	})
+
+	t.Run("claim without citations", func(t *testing.T) {
+		list, err := st.FindCitationsByClaim(ctx, bare.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list == nil || len(list) != 0 {
+			t.Errorf("citations = %#v, want an empty slice", list)
+		}
+	})
+
+	t.Run("missing claim", func(t *testing.T) {
+		_, err := st.FindCitationsByClaim(ctx, 999)
+		wantKind(t, err, fault.NotFound)
+	})
+
+	t.Run("by source, paged", func(t *testing.T) {
+		var got []int64
+		var after int64
+		for {
+			list, more, err := st.FindCitationsBySource(ctx, un.ID, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ci := range list {
+				if ci.SourceID != un.ID || ci.Source == nil || ci.Source.ID != un.ID {
+					t.Errorf("citation %+v", ci)
+				}
+				got = append(got, ci.ID)
+			}
+			if !more {
+				break
+			}
+			after = list[len(list)-1].ID
+		}
+		if fmt.Sprint(got) != fmt.Sprint([]int64{a, d, e}) {
+			t.Errorf("citations of the UN report = %v, want %v", got, []int64{a, d, e})
+		}
+	})
+
+	t.Run("by source, errors", func(t *testing.T) {
+		_, _, err := st.FindCitationsBySource(ctx, 999, 0, 10)
+		wantKind(t, err, fault.NotFound)
+		_, _, err = st.FindCitationsBySource(ctx, un.ID, 0, 0)
+		wantFields(t, err, "limit")
+	})
+}

@@ -1,0 +1,501 @@
+package provenance
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/migrations/database"
+	"verity/provenance/audit"
+)
+
+// SourceKind is what sort of thing a source is. It also decides how the provenance graph
+// shows the source: reports, documents and datasets are material (PROV entities), the rest
+// are people and bodies who said something (PROV agents).
+type SourceKind string
+
+// The source kinds of DESIGN.md.
+const (
+	KindReport            SourceKind = "report"
+	KindNamedPerson       SourceKind = "named_person"
+	KindAnonymousOfficial SourceKind = "anonymous_official"
+	KindOrganisation      SourceKind = "organisation"
+	KindGovernment        SourceKind = "government"
+	KindNewsAgency        SourceKind = "news_agency"
+	KindPhotoAgency       SourceKind = "photo_agency"
+	KindDataset           SourceKind = "dataset"
+	KindDocument          SourceKind = "document"
+)
+
+// SourceKinds lists every source kind.
+func SourceKinds() []SourceKind {
+	return []SourceKind{
+		KindReport, KindNamedPerson, KindAnonymousOfficial, KindOrganisation, KindGovernment,
+		KindNewsAgency, KindPhotoAgency, KindDataset, KindDocument,
+	}
+}
+
+// Reliability grades a source on the Admiralty (NATO) scale, from A (completely reliable)
+// to F (reliability cannot be judged).
+type Reliability string
+
+// The Admiralty grades.
+const (
+	ReliabilityA Reliability = "A" // completely reliable
+	ReliabilityB Reliability = "B" // usually reliable
+	ReliabilityC Reliability = "C" // fairly reliable
+	ReliabilityD Reliability = "D" // not usually reliable
+	ReliabilityE Reliability = "E" // unreliable
+	// ReliabilityF is the default: a new source has no track record to judge it by.
+	ReliabilityF Reliability = "F"
+)
+
+// Reliabilities lists every grade, best first.
+func Reliabilities() []Reliability {
+	return []Reliability{ReliabilityA, ReliabilityB, ReliabilityC, ReliabilityD, ReliabilityE, ReliabilityF}
+}
+
+// Limits on source and citation text, in bytes.
+const (
+	MaxText  = 1000
+	MaxNotes = 10000
+)
+
+// Source is someone or something a claim's facts come from.
+type Source struct {
+	bun.BaseModel `bun:"table:sources"`
+
+	ID          int64       `bun:"id,pk,autoincrement"`
+	Kind        SourceKind  `bun:"kind"`
+	Name        string      `bun:"name"`
+	Affiliation string      `bun:"affiliation"`
+	URL         string      `bun:"url"`
+	Publisher   string      `bun:"publisher"`
+	PublishedAt *time.Time  `bun:"published_at"`
+	Reliability Reliability `bun:"reliability"`
+	Notes       string      `bun:"notes"`
+	Version     int64       `bun:"version"`
+	CreatedBy   *int64      `bun:"created_by"`
+	CreatedAt   time.Time   `bun:"created_at"`
+	UpdatedAt   time.Time   `bun:"updated_at"`
+}
+
+// SourceFields are the fields an editor sets when creating a source.
+type SourceFields struct {
+	Kind        SourceKind
+	Name        string
+	Affiliation string
+	URL         string
+	Publisher   string
+	PublishedAt *time.Time
+	// Reliability defaults to F (cannot be judged).
+	Reliability Reliability
+	Notes       string
+}
+
+// SourceUpdate holds the fields PATCH may change; nil fields stay as they are.
+type SourceUpdate struct {
+	Kind        *SourceKind
+	Name        *string
+	Affiliation *string
+	URL         *string
+	Publisher   *string
+	// PublishedAt set to a pointer to nil clears the date.
+	PublishedAt **time.Time
+	// Reliability set to "" resets the grade to F, as on creation.
+	Reliability *Reliability
+	Notes       *string
+}
+
+func (f *SourceFields) normalize() error {
+	errs := fault.Fields{}
+	checkKind(errs, f.Kind)
+	checkText(errs, "name", &f.Name, MaxText, true)
+	checkText(errs, "affiliation", &f.Affiliation, MaxText, false)
+	checkURL(errs, &f.URL)
+	checkText(errs, "publisher", &f.Publisher, MaxText, false)
+	f.PublishedAt = checkTime(errs, "published_at", f.PublishedAt)
+	f.Reliability = checkReliability(errs, f.Reliability)
+	checkText(errs, "notes", &f.Notes, MaxNotes, false)
+	return errs.Err()
+}
+
+// normalize checks the fields u sets. It replaces u's pointers rather than writing through
+// them, so that the caller's values are left as they were.
+func (u *SourceUpdate) normalize() error {
+	errs := fault.Fields{}
+	if u.Kind != nil {
+		checkKind(errs, *u.Kind)
+	}
+	text := func(name string, p **string, max int, required bool) {
+		if *p == nil {
+			return
+		}
+		v := **p
+		if name == "url" {
+			checkURL(errs, &v)
+		} else {
+			checkText(errs, name, &v, max, required)
+		}
+		*p = &v
+	}
+	text("name", &u.Name, MaxText, true)
+	text("affiliation", &u.Affiliation, MaxText, false)
+	text("url", &u.URL, MaxText, false)
+	text("publisher", &u.Publisher, MaxText, false)
+	text("notes", &u.Notes, MaxNotes, false)
+	if u.PublishedAt != nil {
+		t := checkTime(errs, "published_at", *u.PublishedAt)
+		u.PublishedAt = &t
+	}
+	if u.Reliability != nil {
+		r := checkReliability(errs, *u.Reliability)
+		u.Reliability = &r
+	}
+	return errs.Err()
+}
+
+func (u *SourceUpdate) apply(s *Source) {
+	if u.Kind != nil {
+		s.Kind = *u.Kind
+	}
+	if u.Name != nil {
+		s.Name = *u.Name
+	}
+	if u.Affiliation != nil {
+		s.Affiliation = *u.Affiliation
+	}
+	if u.URL != nil {
+		s.URL = *u.URL
+	}
+	if u.Publisher != nil {
+		s.Publisher = *u.Publisher
+	}
+	if u.PublishedAt != nil {
+		s.PublishedAt = *u.PublishedAt
+	}
+	if u.Reliability != nil {
+		s.Reliability = *u.Reliability
+	}
+	if u.Notes != nil {
+		s.Notes = *u.Notes
+	}
+}
+
+// checkText normalizes a text field as claims stores text (NFC, valid UTF-8, no NUL),
+// trims it and records what is wrong with it, so that the caller hears of every bad field at
+// once instead of one per request.
+func checkText(errs fault.Fields, name string, v *string, max int, required bool) {
+	s, err := claims.NormalizeText(name, *v)
+	if err != nil {
+		msg := fault.As(err).Fields[name]
+		if msg == "" {
+			msg = "is not acceptable text"
+		}
+		errs.Add(name, msg)
+		return
+	}
+	*v = strings.TrimSpace(s)
+	switch {
+	case required && *v == "":
+		errs.Add(name, "is required")
+	case len(*v) > max:
+		errs.Add(name, fmt.Sprintf("must be at most %d bytes", max))
+	}
+}
+
+// checkURL accepts only absolute web addresses: a URL is rendered as a link on reviewer
+// pages and exported in provenance documents, where a javascript: or relative one would be
+// either dangerous or meaningless.
+func checkURL(errs fault.Fields, v *string) {
+	checkText(errs, "url", v, MaxText, false)
+	if *v == "" {
+		return
+	}
+	u, err := url.Parse(*v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs.Add("url", "must be an absolute http or https URL")
+	}
+}
+
+// checkTime stores times as the database does (UTC, microseconds), so that what Create
+// returns equals what a later Find reads.
+func checkTime(errs fault.Fields, name string, t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	if t.IsZero() {
+		errs.Add(name, "must be a real date or absent")
+		return t
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+func checkKind(errs fault.Fields, k SourceKind) {
+	if !contains(SourceKinds(), k) {
+		errs.Add("kind", oneOf(SourceKinds()))
+	}
+}
+
+func checkReliability(errs fault.Fields, r Reliability) Reliability {
+	if r == "" {
+		return ReliabilityF
+	}
+	if !contains(Reliabilities(), r) {
+		errs.Add("reliability", oneOf(Reliabilities()))
+	}
+	return r
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOf[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = string(v)
+	}
+	return "must be one of " + strings.Join(parts, ", ")
+}
+
+// userRef is the value stored in created_by columns: NULL for Verity itself, which is no row
+// of users.
+func userRef(a claims.Actor) *int64 {
+	if a.UserID == 0 {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
+// sourceAudit is what the audit trail records of a source.
+func sourceAudit(s *Source) map[string]any {
+	return map[string]any{
+		"id": s.ID, "kind": s.Kind, "name": s.Name, "affiliation": s.Affiliation, "url": s.URL,
+		"publisher": s.Publisher, "published_at": s.PublishedAt, "reliability": s.Reliability,
+		"notes": s.Notes, "version": s.Version,
+	}
+}
+
+// Store reads and writes sources, derivations and citations, and builds provenance graphs.
+// Every write goes through the database's writer and appends its audit event in the same
+// transaction.
+type Store struct {
+	db *database.DB
+}
+
+// NewStore returns a Store over db.
+func NewStore(db *database.DB) *Store { return &Store{db: db} }
+
+// CreateSource stores a new source at version 1. Editors may call it; it returns Invalid,
+// with every bad field named, when a field is missing, too long, not valid UTF-8 or not one of
+// its allowed values.
+func (s *Store) CreateSource(ctx context.Context, actor claims.Actor, f SourceFields) (*Source, error) {
+	if err := f.normalize(); err != nil {
+		return nil, err
+	}
+	var src *Source
+	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		var err error
+		src, err = CreateSourceTx(ctx, tx, actor, f)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// CreateSourceTx is CreateSource inside a caller's transaction, for loaders that write
+// sources, citations and derivations atomically. It returns Invalid for bad fields.
+func CreateSourceTx(ctx context.Context, tx *database.Tx, actor claims.Actor, f SourceFields) (*Source, error) {
+	if err := f.normalize(); err != nil {
+		return nil, err
+	}
+	src := &Source{
+		Kind: f.Kind, Name: f.Name, Affiliation: f.Affiliation, URL: f.URL, Publisher: f.Publisher,
+		PublishedAt: f.PublishedAt, Reliability: f.Reliability, Notes: f.Notes, Version: 1,
+		CreatedBy: userRef(actor), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+	}
+	if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.AuditName(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
+		After: sourceAudit(src),
+	}); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// FindSourceByID returns a source, or NotFound.
+func (s *Store) FindSourceByID(ctx context.Context, id int64) (*Source, error) {
+	return findSource(ctx, s.db.Reader(), id)
+}
+
+func findSource(ctx context.Context, db bun.IDB, id int64) (*Source, error) {
+	src := new(Source)
+	if err := db.NewSelect().Model(src).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "source %d", id)
+	}
+	return src, nil
+}
+
+// findSources returns the sources with the given ids, keyed by id; ids that do not exist are
+// simply absent.
+func findSources(ctx context.Context, db bun.IDB, ids []int64) (map[int64]*Source, error) {
+	out := make(map[int64]*Source, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []*Source
+	if err := db.NewSelect().Model(&list).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, database.Translate(err)
+	}
+	for _, src := range list {
+		out[src.ID] = src
+	}
+	return out, nil
+}
+
+// SourceFilter selects sources, in id order; zero fields match everything.
+type SourceFilter struct {
+	Kind SourceKind
+	// Q keeps sources whose name, affiliation or publisher contains it, ignoring case.
+	Q       string
+	AfterID int64
+	Limit   int
+}
+
+// MaxQuery bounds the length of a search string.
+const MaxQuery = 500
+
+func (f *SourceFilter) validate() error {
+	errs := fault.Fields{}
+	if f.Kind != "" {
+		checkKind(errs, f.Kind)
+	}
+	checkText(errs, "q", &f.Q, MaxQuery, false)
+	if f.Limit <= 0 {
+		errs.Add("limit", "must be positive")
+	}
+	return errs.Err()
+}
+
+// likeEscape makes user text match literally inside a LIKE pattern. '!' rather than a
+// backslash is the escape character because a backslash means different things in string
+// literals of the two dialects and to bun's placeholder parser.
+var likeEscape = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+// FindSources lists sources matching f, at most f.Limit of them; more reports whether another
+// page follows. Paging by id means rows added between pages never shift a page. It returns
+// Invalid for an unknown kind, a bad query string or a limit that is not positive.
+//
+// Case folding is that of the database's lower(): on SQLite only ASCII letters fold, so
+// "émile" does not find "Émile" there.
+func (s *Store) FindSources(ctx context.Context, f SourceFilter) (sources []*Source, more bool, err error) {
+	if err := f.validate(); err != nil {
+		return nil, false, err
+	}
+	q := s.db.Reader().NewSelect().Model(&sources).Order("id ASC").Limit(int64(f.Limit + 1))
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Q != "" {
+		pattern := "%" + likeEscape.Replace(strings.ToLower(f.Q)) + "%"
+		q = q.Where("(lower(name) LIKE ? ESCAPE '!' OR lower(affiliation) LIKE ? ESCAPE '!' OR lower(publisher) LIKE ? ESCAPE '!')",
+			pattern, pattern, pattern)
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, database.Translate(err)
+	}
+	if sources == nil {
+		sources = []*Source{}
+	}
+	if len(sources) > f.Limit {
+		return sources[:f.Limit], true, nil
+	}
+	return sources, false, nil
+}
+
+// UpdateSource changes the fields set in u and moves the source to its next version. When
+// ifVersion is not nil it must be the source's current version (PreconditionFailed
+// otherwise). An update that changes nothing writes nothing. Editors may call it; it returns
+// NotFound for a missing source and Invalid, with every bad field named, for bad fields.
+func (s *Store) UpdateSource(ctx context.Context, actor claims.Actor, id int64, ifVersion *int64, u SourceUpdate) (*Source, error) {
+	if err := u.normalize(); err != nil {
+		return nil, err
+	}
+	var out *Source
+	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		q := tx.NewSelect().Model((*Source)(nil)).Where("id = ?", id)
+		if tx.Engine == database.Postgres {
+			q = q.For("UPDATE")
+		}
+		old := new(Source)
+		if err := q.Scan(ctx, old); err != nil {
+			return notFound(err, "source %d", id)
+		}
+		if ifVersion != nil && *ifVersion != old.Version {
+			return fault.New(fault.PreconditionFailed, "source %d is at version %d, not %d; reload it and try again", id, old.Version, *ifVersion)
+		}
+		next := *old
+		u.apply(&next)
+		if sameFields(old, &next) {
+			out = old
+			return nil
+		}
+		next.Version = old.Version + 1
+		next.UpdatedAt = tx.Now
+		if _, err := tx.NewUpdate().Model(&next).
+			Column("kind", "name", "affiliation", "url", "publisher", "published_at", "reliability", "notes", "version", "updated_at").
+			WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.AuditName(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
+			Before: sourceAudit(old), After: sourceAudit(&next),
+		}); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func sameFields(a, b *Source) bool {
+	sameTime := a.PublishedAt == nil && b.PublishedAt == nil ||
+		a.PublishedAt != nil && b.PublishedAt != nil && a.PublishedAt.Equal(*b.PublishedAt)
+	return sameTime && a.Kind == b.Kind && a.Name == b.Name && a.Affiliation == b.Affiliation &&
+		a.URL == b.URL && a.Publisher == b.Publisher && a.Reliability == b.Reliability && a.Notes == b.Notes
+}
+
+// notFound turns a missing row into a NotFound error that names what was looked for.
+func notFound(err error, format string, args ...any) error {
+	err = database.Translate(err)
+	if fault.Is(err, fault.NotFound) {
+		return fault.New(fault.NotFound, format+" not found", args...)
+	}
+	return err
+}

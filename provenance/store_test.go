@@ -1,0 +1,174 @@
+package provenance_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/migrations"
+	"verity/migrations/database"
+	"verity/migrations/dbtest"
+	"verity/provenance"
+	"verity/provenance/audit"
+)
+
+// mustOpenDB returns a migrated database of the test's own: a SQLite file by default, or, when
+// VERITY_TEST_POSTGRES names a PostgreSQL server (a postgres:// URL of a database the user
+// may create databases from), a fresh database there that is dropped afterwards. The same
+// tests thus cover both dialects, including the table lock AddDerivation takes on PostgreSQL.
+func mustOpenDB(t *testing.T, opts ...database.Option) *database.DB {
+	t.Helper()
+	admin := os.Getenv("VERITY_TEST_POSTGRES")
+	if admin == "" {
+		return dbtest.Open(t, opts...)
+	}
+	ctx := context.Background()
+	adminDB, err := database.Open(ctx, admin)
+	if err != nil {
+		t.Fatalf("open %s: %v", admin, err)
+	}
+	t.Cleanup(func() { adminDB.Close() })
+	var b [6]byte
+	rand.Read(b[:])
+	name := "provenance_test_" + hex.EncodeToString(b[:])
+	if _, err := adminDB.Bun().ExecContext(ctx, "CREATE DATABASE ?", bun.Ident(name)); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := adminDB.Bun().ExecContext(ctx, "DROP DATABASE ? WITH (FORCE)", bun.Ident(name)); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err := database.Open(ctx, u.String(), opts...)
+	if err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := migrations.Apply(ctx, db.Bun()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+func mustSource(t *testing.T, st *provenance.Store, kind provenance.SourceKind, name string) *provenance.Source {
+	t.Helper()
+	src, err := st.CreateSource(context.Background(), claims.System(), provenance.SourceFields{Kind: kind, Name: name})
+	if err != nil {
+		t.Fatalf("create source %q: %v", name, err)
+	}
+	return src
+}
+
+func mustClaim(t *testing.T, db *database.DB, body, quote string) *claims.Claim {
+	t.Helper()
+	ctx := context.Background()
+	cs := claims.NewStore(db)
+	a, err := cs.CreateArticle(ctx, claims.System(), claims.ArticleFields{Title: "t", Body: body})
+	if err != nil {
+		t.Fatalf("create article: %v", err)
+	}
+	c, err := cs.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote})
+	if err != nil {
+		t.Fatalf("create claim: %v", err)
+	}
+	return c
+}
+
+// mustUser adds a user row, so that created_by can refer to it.
+func mustUser(t *testing.T, db *database.DB, email string) claims.Actor {
+	t.Helper()
+	var id int64
+	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
+		return tx.NewRaw("INSERT INTO users (email, name, role, created_at, updated_at) VALUES (?, ?, 'editor', ?, ?) RETURNING id",
+			email, email, tx.Now, tx.Now).Scan(ctx, &id)
+	})
+	if err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	return claims.Actor{UserID: id, Role: claims.RoleEditor}
+}
+
+func countRows(t *testing.T, db *database.DB, table string) int {
+	t.Helper()
+	n, err := db.Reader().NewSelect().TableExpr("?", bun.Ident(table)).Count(context.Background())
+	if err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return int(n)
+}
+
+// events returns the audit events after seq, oldest first.
+func events(t *testing.T, db *database.DB, afterSeq int64) []audit.Event {
+	t.Helper()
+	es, err := audit.Find(context.Background(), db.Reader(), audit.Filter{AfterSeq: afterSeq, Limit: 1000})
+	if err != nil {
+		t.Fatalf("audit events: %v", err)
+	}
+	return es
+}
+
+func headSeq(t *testing.T, db *database.DB) int64 {
+	t.Helper()
+	es := events(t, db, 0)
+	if len(es) == 0 {
+		return 0
+	}
+	return es[len(es)-1].Seq
+}
+
+// expectOneEvent checks that exactly one audit event followed seq, for the given action and
+// entity, and returns it.
+func expectOneEvent(t *testing.T, db *database.DB, seq int64, action, entityType, entityID string) audit.Event {
+	t.Helper()
+	es := events(t, db, seq)
+	if len(es) != 1 {
+		t.Fatalf("%d audit events after seq %d, want 1: %+v", len(es), seq, es)
+	}
+	e := es[0]
+	if e.Action != action || e.EntityType != entityType || e.EntityID != entityID {
+		t.Errorf("audit event = %s %s %s, want %s %s %s", e.Action, e.EntityType, e.EntityID, action, entityType, entityID)
+	}
+	return e
+}
+
+func verifyAudit(t *testing.T, db *database.DB) {
+	t.Helper()
+	r, err := audit.Verify(context.Background(), db.Reader(), "")
+	if err != nil {
+		t.Fatalf("verify audit: %v", err)
+	}
+	if !r.OK {
+		t.Errorf("audit chain broken: %+v", r)
+	}
+}
+
+func wantKind(t *testing.T, err error, k fault.Kind) {
+	t.Helper()
+	if !fault.Is(err, k) {
+		t.Fatalf("error = %v (kind %q), want kind %q", err, fault.KindOf(err), k)
+	}
+}
+
+// wantFields checks that err is Invalid and names at least these fields.
+func wantFields(t *testing.T, err error, fields ...string) {
+	t.Helper()
+	wantKind(t, err, fault.Invalid)
+	got := fault.As(err).Fields
+	for _, f := range fields {
+		if _, ok := got[f]; !ok {
+			t.Errorf("error %v does not name field %q", err, f)
+		}
+	}
+}
