@@ -1,0 +1,466 @@
+// Package identity owns Verity's users, their roles and credentials: passwords hashed with
+// argon2id, and API tokens that are random, shown once, stored only as a hash, revocable,
+// and stamped with when they were last used. It turns a presented credential into the
+// claims.Actor that every domain call takes.
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/argon2"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/migrations/database"
+	"verity/provenance/audit"
+)
+
+// User is a person who uses Verity, with one role.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           int64       `bun:"id,pk,autoincrement"`
+	Email        string      `bun:"email"`
+	Name         string      `bun:"name"`
+	Role         claims.Role `bun:"role"`
+	PasswordHash string      `bun:"password_hash"`
+	CreatedAt    time.Time   `bun:"created_at"`
+	UpdatedAt    time.Time   `bun:"updated_at"`
+	DisabledAt   *time.Time  `bun:"disabled_at"`
+}
+
+// Actor is the user as the domain sees them.
+func (u *User) Actor() claims.Actor { return claims.Actor{UserID: u.ID, Role: u.Role} }
+
+// Token is an API token. Only the SHA-256 of its secret is stored.
+type Token struct {
+	bun.BaseModel `bun:"table:api_tokens"`
+
+	ID         int64      `bun:"id,pk,autoincrement"`
+	UserID     int64      `bun:"user_id"`
+	Name       string     `bun:"name"`
+	TokenHash  string     `bun:"token_hash"`
+	CreatedAt  time.Time  `bun:"created_at"`
+	LastUsedAt *time.Time `bun:"last_used_at"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+}
+
+// Store reads and writes users and tokens.
+type Store struct {
+	db *database.DB
+}
+
+// NewStore returns a Store over db.
+func NewStore(db *database.DB) *Store { return &Store{db: db} }
+
+// NewUser is what an admin gives to create a user.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     claims.Role
+	Password string
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+func userAudit(u *User) map[string]any {
+	return map[string]any{
+		"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "disabled_at": u.DisabledAt,
+		"password_changed": u.UpdatedAt,
+	}
+}
+
+func normalizeEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "", fault.Field("email", "must be an email address such as editor@example.org")
+	}
+	return email, nil
+}
+
+// CreateUser adds a user. Admins may call it (the HTTP layer and the CLI enforce that). It
+// returns Invalid for bad fields or a short password and Conflict for an email in use.
+func (s *Store) CreateUser(ctx context.Context, actor claims.Actor, n NewUser) (*User, error) {
+	errs := fault.Fields{}
+	email, err := normalizeEmail(n.Email)
+	if err != nil {
+		errs.Add("email", fault.As(err).Fields["email"])
+	}
+	name, err := claims.NormalizeText("name", strings.TrimSpace(n.Name))
+	if err != nil {
+		return nil, err
+	}
+	if name == "" || len(name) > 200 {
+		errs.Add("name", "is required, at most 200 bytes")
+	}
+	if !n.Role.Valid() {
+		errs.Add("role", "must be one of viewer, reviewer, editor, auditor, admin")
+	}
+	if len([]rune(n.Password)) < MinPasswordLength {
+		errs.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Email: email, Name: name, Role: n.Role, PasswordHash: hash}
+	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		u.CreatedAt, u.UpdatedAt = tx.Now, tx.Now
+		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+			if fault.Is(database.Translate(err), fault.Conflict) {
+				return fault.Field("email", "is already used by another user")
+			}
+			return err
+		}
+		_, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.AuditName(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: userAudit(u),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// FindUserByID returns a user, or NotFound.
+func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
+	u := new(User)
+	if err := s.db.Reader().NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "user %d", id)
+	}
+	return u, nil
+}
+
+// FindUserByEmail returns a user, or NotFound.
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
+	u := new(User)
+	if err := s.db.Reader().NewSelect().Model(u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx); err != nil {
+		return nil, notFound(err, "user %q", email)
+	}
+	return u, nil
+}
+
+// UserFilter selects users in id order.
+type UserFilter struct {
+	Role    claims.Role
+	AfterID int64
+	Limit   int
+}
+
+// FindUsers lists users; more reports whether another page follows.
+func (s *Store) FindUsers(ctx context.Context, f UserFilter) ([]*User, bool, error) {
+	if f.Role != "" && !f.Role.Valid() {
+		return nil, false, fault.Field("role", "must be one of viewer, reviewer, editor, auditor, admin")
+	}
+	var users []*User
+	q := s.db.Reader().NewSelect().Model(&users).Order("id ASC").Limit(int64(f.Limit + 1))
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, database.Translate(err)
+	}
+	if len(users) > f.Limit {
+		return users[:f.Limit], true, nil
+	}
+	return users, false, nil
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	n, err := s.db.Reader().NewSelect().Model((*User)(nil)).Count(ctx)
+	return n, database.Translate(err)
+}
+
+// UserUpdate holds the changes an admin makes to a user; nil fields stay.
+type UserUpdate struct {
+	Name     *string
+	Role     *claims.Role
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser changes a user's name, role, password or disabled state. Disabling a user makes
+// every token of theirs stop working. It returns NotFound and Invalid.
+func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u UserUpdate) (*User, error) {
+	errs := fault.Fields{}
+	if u.Role != nil && !u.Role.Valid() {
+		errs.Add("role", "must be one of viewer, reviewer, editor, auditor, admin")
+	}
+	if u.Name != nil && (strings.TrimSpace(*u.Name) == "" || len(*u.Name) > 200) {
+		errs.Add("name", "is required, at most 200 bytes")
+	}
+	var hash string
+	if u.Password != nil {
+		if len([]rune(*u.Password)) < MinPasswordLength {
+			errs.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+		} else {
+			var err error
+			if hash, err = HashPassword(*u.Password); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	var out *User
+	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		old := new(User)
+		if err := tx.NewSelect().Model(old).Where("id = ?", id).Scan(ctx); err != nil {
+			return notFound(err, "user %d", id)
+		}
+		next := *old
+		if u.Name != nil {
+			next.Name = strings.TrimSpace(*u.Name)
+		}
+		if u.Role != nil {
+			next.Role = *u.Role
+		}
+		if u.Disabled != nil {
+			if *u.Disabled && old.DisabledAt == nil {
+				now := tx.Now
+				next.DisabledAt = &now
+			} else if !*u.Disabled {
+				next.DisabledAt = nil
+			}
+		}
+		if hash != "" {
+			next.PasswordHash = hash
+		}
+		next.UpdatedAt = tx.Now
+		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = &next
+		_, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.AuditName(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
+			Before: userAudit(old), After: userAudit(out),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Authenticate checks an email and password. Every failure is the same Unauthorized error,
+// so that a caller cannot tell a wrong password from an unknown email.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	denied := fault.New(fault.Unauthorized, "wrong email or password")
+	u, err := s.FindUserByEmail(ctx, email)
+	if err != nil {
+		if fault.Is(err, fault.NotFound) {
+			// Spend the same work as a real check so timing does not reveal the email.
+			CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password)
+			return nil, denied
+		}
+		return nil, err
+	}
+	if !CheckPassword(u.PasswordHash, password) || u.DisabledAt != nil {
+		return nil, denied
+	}
+	return u, nil
+}
+
+// Argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+const (
+	argonMemory  = 19 * 1024
+	argonTime    = 2
+	argonThreads = 1
+	argonKeyLen  = 32
+	argonSaltLen = 16
+)
+
+// HashPassword returns an argon2id hash in the PHC string format.
+func HashPassword(password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches a hash made by HashPassword (with any
+// parameters, so that they can be raised later).
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	var memory, passes uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err := errors.Join(err1, err2); err != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// tokenPrefix marks Verity tokens so that secret scanners and people can recognise them.
+const tokenPrefix = "vrt_"
+
+// hashToken returns the stored form of a token. Tokens carry 256 random bits, so a fast hash
+// is enough: there is nothing to brute-force.
+func hashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken makes a new API token for a user and returns it with its secret, which is not
+// stored and cannot be shown again. It returns NotFound for no such user and Invalid for a
+// disabled one.
+func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int64, name string) (*Token, string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, "", err
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	name = strings.TrimSpace(name)
+	if len(name) > 200 {
+		return nil, "", fault.Field("name", "must be at most 200 bytes")
+	}
+	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
+	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		u := new(User)
+		if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
+			return notFound(err, "user %d", userID)
+		}
+		if u.DisabledAt != nil {
+			return fault.New(fault.Invalid, "user %d is disabled", userID)
+		}
+		t.CreatedAt = tx.Now
+		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.AuditName(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID),
+			After: map[string]any{"id": t.ID, "user_id": t.UserID, "name": t.Name},
+		})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
+
+// FindTokens lists a user's tokens, revoked ones included.
+func (s *Store) FindTokens(ctx context.Context, userID int64) ([]*Token, error) {
+	list := []*Token{}
+	err := s.db.Reader().NewSelect().Model(&list).Where("user_id = ?", userID).Order("id ASC").Scan(ctx)
+	return list, database.Translate(err)
+}
+
+// RevokeToken stops a token from working. It returns NotFound (also when the token belongs
+// to another user than userID) and Conflict when it is already revoked.
+func (s *Store) RevokeToken(ctx context.Context, actor claims.Actor, userID, tokenID int64) (*Token, error) {
+	var out *Token
+	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		t := new(Token)
+		if err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx); err != nil {
+			return notFound(err, "token %d of user %d", tokenID, userID)
+		}
+		if t.RevokedAt != nil {
+			return fault.New(fault.Conflict, "token %d is already revoked", tokenID)
+		}
+		now := tx.Now
+		t.RevokedAt = &now
+		if _, err := tx.NewUpdate().Model(t).Column("revoked_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = t
+		_, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.AuditName(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(t.ID),
+			After: map[string]any{"id": t.ID, "user_id": t.UserID, "revoked_at": t.RevokedAt},
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lastUsedGranularity bounds how often using a token writes its last-used time, so that
+// reads do not each cost a write.
+const lastUsedGranularity = time.Minute
+
+// Authorize returns the user a token belongs to. Unknown, revoked and disabled users' tokens
+// are Unauthorized. Bookkeeping of last use is not audited: it changes no record a user made.
+func (s *Store) Authorize(ctx context.Context, secret string) (*User, error) {
+	denied := fault.New(fault.Unauthorized, "the token is not valid")
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return nil, denied
+	}
+	t := new(Token)
+	if err := s.db.Reader().NewSelect().Model(t).Where("token_hash = ?", hashToken(secret)).Scan(ctx); err != nil {
+		if fault.Is(database.Translate(err), fault.NotFound) {
+			return nil, denied
+		}
+		return nil, database.Translate(err)
+	}
+	if t.RevokedAt != nil {
+		return nil, denied
+	}
+	u, err := s.FindUserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.DisabledAt != nil {
+		return nil, denied
+	}
+	now := s.db.Now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedGranularity {
+		err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+			_, err := tx.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", tx.Now).Where("id = ?", t.ID).Exec(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+func notFound(err error, format string, args ...any) error {
+	err = database.Translate(err)
+	if fault.Is(err, fault.NotFound) {
+		return fault.New(fault.NotFound, format+" not found", args...)
+	}
+	return err
+}
