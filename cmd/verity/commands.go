@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"verity/claims"
+	"verity/claims/identity"
+	"verity/http"
+	"verity/migrations"
+	"verity/migrations/database"
+	"verity/provenance"
+	"verity/seeds"
+)
+
+const (
+	defaultDB   = "verity.db"
+	defaultAddr = "127.0.0.1:8080"
+)
+
+// app carries what every command shares: the streams, the environment and the --db flag.
+type app struct {
+	getenv env
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	dsn    string
+}
+
+func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "verity",
+		Short: "Verity: fact-check and source-provenance tracker",
+		Long: "Verity tracks every factual claim of a published article, the sources it cites, the\n" +
+			"evidence reviewers attach and the verdicts editors sign off, in a tamper-evident audit trail.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetIn(stdin)
+	root.PersistentFlags().StringVar(&a.dsn, "db", envOr(getenv, "VERITY_DB", defaultDB),
+		"database: a SQLite file path or a postgres:// URL (env VERITY_DB)")
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand())
+	root.SetContext(ctx)
+	return root
+}
+
+func envOr(getenv env, name, fallback string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// open opens and migrates the database.
+func (a *app) open(ctx context.Context) (*database.DB, error) {
+	db, err := database.Open(ctx, a.dsn)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := migrations.Apply(ctx, db.Bun())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, name := range applied {
+		fmt.Fprintf(a.stderr, "applied migration %s\n", name)
+	}
+	return db, nil
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var addr, adminEmail string
+	var maxUpload int64
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (migrates, and seeds an empty database, first)",
+		Long: "serve applies pending migrations; on a database without articles it loads the seed\n" +
+			"article, and on one without users it creates an admin and prints its password once.\n" +
+			"It then serves the JSON API until SIGINT or SIGTERM, and finishes requests in flight\n" +
+			"before it exits.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			logger := slog.New(slog.NewTextHandler(a.stderr, nil))
+			// Listen before touching the database, so that a port in use fails fast and plainly.
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s: %w", addr, err)
+			}
+			defer ln.Close()
+			db, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := a.seedIfEmpty(ctx, db); err != nil {
+				return err
+			}
+			if err := a.bootstrapAdmin(ctx, db, adminEmail); err != nil {
+				return err
+			}
+			srv := http.NewServer(http.Deps{
+				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
+				Logger: logger, MaxUploadBytes: maxUpload,
+			})
+			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", a.dsn)
+			fmt.Fprintf(a.stdout, "Verity is listening on http://%s\n", ln.Addr())
+			return srv.Serve(ctx, ln)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", envOr(a.getenv, "VERITY_ADDR", defaultAddr), "address to listen on (env VERITY_ADDR)")
+	cmd.Flags().StringVar(&adminEmail, "admin-email", envOr(a.getenv, "VERITY_ADMIN_EMAIL", "admin@verity.local"),
+		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
+	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
+	return cmd
+}
+
+// seedIfEmpty loads the seed article into a database that has no article yet.
+func (a *app) seedIfEmpty(ctx context.Context, db *database.DB) error {
+	list, _, err := claims.NewStore(db).FindArticles(ctx, claims.ArticleFilter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) > 0 {
+		return nil
+	}
+	r, err := seeds.Load(ctx, db)
+	if err != nil {
+		return fmt.Errorf("load seeds: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "loaded the seed article (id %d): %d claims, %d sources, %d citations, %d derivations\n",
+		r.ArticleID, r.Claims, r.Sources, r.Citations, r.Derivations)
+	return nil
+}
+
+func (a *app) migrateCommand() *cobra.Command {
+	var status bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending schema migrations, or show their status",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := database.Open(ctx, a.dsn)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if status {
+				list, err := migrations.Status(ctx, db.Bun())
+				if err != nil {
+					return err
+				}
+				for _, m := range list {
+					state := "pending"
+					if m.Applied {
+						state = "applied"
+					}
+					fmt.Fprintf(a.stdout, "%-8s %s\n", state, m.Name)
+				}
+				return nil
+			}
+			applied, err := migrations.Apply(ctx, db.Bun())
+			if err != nil {
+				return err
+			}
+			if len(applied) == 0 {
+				fmt.Fprintln(a.stdout, "schema is up to date")
+			}
+			for _, name := range applied {
+				fmt.Fprintf(a.stdout, "applied %s\n", name)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&status, "status", false, "list migrations and whether each is applied, change nothing")
+	return cmd
+}
+
+func (a *app) seedCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "seed",
+		Short: "Load the seed article with its claims, sources and citations (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			r, err := seeds.Load(ctx, db)
+			if err != nil {
+				return err
+			}
+			if r.AlreadyLoaded {
+				fmt.Fprintf(a.stdout, "the seed article is already loaded (id %d); nothing changed\n", r.ArticleID)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "loaded the seed article (id %d): %d claims, %d sources, %d citations, %d derivations\n",
+				r.ArticleID, r.Claims, r.Sources, r.Citations, r.Derivations)
+			return nil
+		},
+	}
+}

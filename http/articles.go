@@ -1,0 +1,166 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+)
+
+// ArticleRequest is the body of POST and PUT /api/v1/articles.
+type ArticleRequest struct {
+	Slug        string `json:"slug" validate:"max=200"`
+	Title       string `json:"title" validate:"required,max=1000"`
+	Outlet      string `json:"outlet" validate:"max=1000"`
+	URL         string `json:"url" validate:"omitempty,http_url,max=1000"`
+	Author      string `json:"author" validate:"max=1000"`
+	PublishedAt *Time  `json:"published_at"`
+	Body        string `json:"body" validate:"required"`
+}
+
+func (r ArticleRequest) fields() claims.ArticleFields {
+	return claims.ArticleFields{
+		Slug: r.Slug, Title: r.Title, Outlet: r.Outlet, URL: r.URL, Author: r.Author,
+		PublishedAt: timePtr(r.PublishedAt), Body: r.Body,
+	}
+}
+
+// ArticleResponse is an article; Body is left out of listings.
+type ArticleResponse struct {
+	ID          ID     `json:"id"`
+	Slug        string `json:"slug,omitempty"`
+	Title       string `json:"title"`
+	Outlet      string `json:"outlet"`
+	URL         string `json:"url"`
+	Author      string `json:"author"`
+	PublishedAt *Time  `json:"published_at"`
+	Revision    int    `json:"revision"`
+	BodySHA256  string `json:"body_sha256"`
+	Body        string `json:"body,omitempty"`
+	Version     int64  `json:"version"`
+	CreatedAt   Time   `json:"created_at"`
+	UpdatedAt   Time   `json:"updated_at"`
+}
+
+func articleResponse(a *claims.Article, withBody bool) ArticleResponse {
+	r := ArticleResponse{
+		ID: ID(a.ID), Slug: a.Slug, Title: a.Title, Outlet: a.Outlet, URL: a.URL, Author: a.Author,
+		PublishedAt: fromTimePtr(a.PublishedAt), Revision: a.Revision, BodySHA256: a.BodySHA256,
+		Version: a.Version, CreatedAt: Time{a.CreatedAt}, UpdatedAt: Time{a.UpdatedAt},
+	}
+	if withBody {
+		r.Body = a.Body
+	}
+	return r
+}
+
+func (s *Server) listArticles(c *gin.Context) {
+	q := newQuery(c)
+	f := claims.ArticleFilter{Outlet: q.str("outlet"), Limit: q.limit()}
+	var after claims.Key
+	if q.cursor(&after) {
+		f.AfterID = after.ID
+	}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, more, err := s.claims.FindArticles(c.Request.Context(), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]ArticleResponse, len(list))
+	for i, a := range list {
+		out[i] = articleResponse(a, false)
+	}
+	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: list[len(list)-1].ID} }))
+}
+
+func (s *Server) createArticle(c *gin.Context) {
+	var req ArticleRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.claims.CreateArticle(c.Request.Context(), actorOf(c), req.fields())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/articles/%d", a.ID))
+	c.Header("ETag", etag(a.Version))
+	c.JSON(http.StatusCreated, articleResponse(a, true))
+}
+
+func (s *Server) getArticle(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.claims.FindArticleByID(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", etag(a.Version))
+	c.JSON(http.StatusOK, articleResponse(a, true))
+}
+
+func (s *Server) replaceArticle(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	version, err := ifMatch(c, false)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req ArticleRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, err := s.claims.ReplaceArticle(c.Request.Context(), actorOf(c), id, version, req.fields())
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", etag(a.Version))
+	c.JSON(http.StatusOK, articleResponse(a, true))
+}
+
+// RevisionResponse is one kept body of an article.
+type RevisionResponse struct {
+	Revision   int    `json:"revision"`
+	BodySHA256 string `json:"body_sha256"`
+	Body       string `json:"body"`
+	CreatedAt  Time   `json:"created_at"`
+}
+
+func (s *Server) listRevisions(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	revs, err := s.claims.FindRevisions(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]RevisionResponse, len(revs))
+	for i, r := range revs {
+		out[i] = RevisionResponse{Revision: r.Revision, BodySHA256: r.BodySHA256, Body: r.Body, CreatedAt: Time{r.CreatedAt}}
+	}
+	c.JSON(http.StatusOK, page(out, false, nil))
+}

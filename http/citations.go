@@ -1,0 +1,136 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/provenance"
+)
+
+// CitationRequest is the body of POST /api/v1/claims/{id}/citations.
+type CitationRequest struct {
+	SourceID    ID     `json:"source_id" validate:"required"`
+	Attribution string `json:"attribution" validate:"max=2000"`
+	Locator     string `json:"locator" validate:"max=500"`
+	Relation    string `json:"relation" validate:"omitempty,oneof=attributed_to quoted_from derived_from"`
+}
+
+// CitationResponse is a citation with the source it names.
+type CitationResponse struct {
+	ID          ID              `json:"id"`
+	ClaimID     ID              `json:"claim_id"`
+	SourceID    ID              `json:"source_id"`
+	Attribution string          `json:"attribution"`
+	Locator     string          `json:"locator"`
+	Relation    string          `json:"relation"`
+	CreatedAt   Time            `json:"created_at"`
+	Source      *SourceResponse `json:"source,omitempty"`
+}
+
+func citationResponse(ct *provenance.Citation) CitationResponse {
+	r := CitationResponse{
+		ID: ID(ct.ID), ClaimID: ID(ct.ClaimID), SourceID: ID(ct.SourceID), Attribution: ct.Attribution,
+		Locator: ct.Locator, Relation: string(ct.Relation), CreatedAt: Time{ct.CreatedAt},
+	}
+	if ct.Source != nil {
+		src := sourceResponse(ct.Source)
+		r.Source = &src
+	}
+	return r
+}
+
+func (s *Server) listCitations(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page(citationsResponse(cits), false, nil))
+}
+
+func (s *Server) createCitation(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req CitationRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ct, err := s.provenance.CreateCitation(c.Request.Context(), actorOf(c), provenance.NewCitation{
+		ClaimID: id, SourceID: int64(req.SourceID), Attribution: req.Attribution, Locator: req.Locator,
+		Relation: provenance.Relation(req.Relation),
+	})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/claims/%d/citations", id))
+	c.JSON(http.StatusCreated, citationResponse(ct))
+}
+
+func (s *Server) getProvenance(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	q := newQuery(c)
+	format := q.str("format")
+	if format != "" && format != "prov-json" {
+		q.fields.Add("format", "must be prov-json or absent")
+	}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	g, err := s.provenance.ClaimGraph(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if format == "prov-json" {
+		c.JSON(http.StatusOK, g.PROV())
+		return
+	}
+	c.JSON(http.StatusOK, graphResponse(g))
+}
+
+// GraphResponse is the provenance chain of a claim: the claim, the article revision it is
+// anchored in, the sources it cites and the sources those derive from.
+type GraphResponse struct {
+	Claim       ClaimResponse        `json:"claim"`
+	Article     ArticleResponse      `json:"article"`
+	Citations   []CitationResponse   `json:"citations"`
+	Derivations []DerivationResponse `json:"derivations"`
+	Sources     []SourceResponse     `json:"sources"`
+}
+
+func graphResponse(g *provenance.Graph) GraphResponse {
+	out := GraphResponse{
+		Claim:       claimResponse(g.Claim),
+		Article:     articleResponse(g.Article, false),
+		Citations:   citationsResponse(g.Citations),
+		Derivations: derivationsResponse(g.Upstream),
+		Sources:     []SourceResponse{},
+	}
+	for _, src := range g.Sources {
+		out.Sources = append(out.Sources, sourceResponse(src))
+	}
+	sortByID(out.Sources, func(r SourceResponse) ID { return r.ID })
+	return out
+}

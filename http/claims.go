@@ -1,0 +1,254 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+	"verity/provenance"
+)
+
+// QuantityDTO is a number a claim states.
+type QuantityDTO struct {
+	Value     *float64 `json:"value"`
+	Lower     *float64 `json:"lower"`
+	Upper     *float64 `json:"upper"`
+	Qualifier string   `json:"qualifier" validate:"max=200"`
+	Unit      string   `json:"unit" validate:"required,max=200"`
+	AsOf      string   `json:"as_of" validate:"omitempty,datetime=2006-01-02"`
+}
+
+func quantitiesIn(in []QuantityDTO) []claims.Quantity {
+	out := make([]claims.Quantity, len(in))
+	for i, q := range in {
+		out[i] = claims.Quantity(q)
+	}
+	return out
+}
+
+func quantitiesOut(in []claims.Quantity) []QuantityDTO {
+	out := make([]QuantityDTO, len(in))
+	for i, q := range in {
+		out[i] = QuantityDTO(q)
+	}
+	return out
+}
+
+// ClaimRequest is the body of POST /api/v1/claims.
+type ClaimRequest struct {
+	ArticleID  ID            `json:"article_id" validate:"required"`
+	Quote      string        `json:"quote" validate:"required,max=4000"`
+	Start      *int          `json:"start" validate:"omitempty,gte=0"`
+	Text       string        `json:"text" validate:"max=4000"`
+	Kind       string        `json:"kind" validate:"omitempty,oneof=casualty_count estimate report_finding quote attribution event date affiliation other"`
+	Quantities []QuantityDTO `json:"quantities" validate:"max=20,dive"`
+}
+
+// ClaimPatch is the body of PATCH /api/v1/claims/{id}; absent fields stay as they are.
+type ClaimPatch struct {
+	Text       *string        `json:"text" validate:"omitempty,min=1,max=4000"`
+	Kind       *string        `json:"kind" validate:"omitempty,oneof=casualty_count estimate report_finding quote attribution event date affiliation other"`
+	Quantities *[]QuantityDTO `json:"quantities" validate:"omitempty,max=20,dive"`
+}
+
+// AnchorDTO locates a quote: code point offsets plus the quote and its context.
+type AnchorDTO struct {
+	Start  int    `json:"start"`
+	End    int    `json:"end"`
+	Exact  string `json:"exact"`
+	Prefix string `json:"prefix"`
+	Suffix string `json:"suffix"`
+}
+
+// ClaimResponse is a claim; the detail view adds citations.
+type ClaimResponse struct {
+	ID              ID            `json:"id"`
+	ArticleID       ID            `json:"article_id"`
+	ArticleRevision int           `json:"article_revision"`
+	Quote           string        `json:"quote"`
+	Text            string        `json:"text"`
+	Anchor          AnchorDTO     `json:"anchor"`
+	AnchorState     string        `json:"anchor_state"`
+	Kind            string        `json:"kind"`
+	Quantities      []QuantityDTO `json:"quantities"`
+	Stage           string        `json:"stage"`
+	Status          string        `json:"status"`
+	Rationale       string        `json:"rationale"`
+	AssigneeID      *ID           `json:"assignee_id"`
+	Version         int64         `json:"version"`
+	CreatedAt       Time          `json:"created_at"`
+	UpdatedAt       Time          `json:"updated_at"`
+}
+
+// ClaimDetail is a claim with the citations (each with its source) and the evidence that
+// back it.
+type ClaimDetail struct {
+	ClaimResponse
+	Citations []CitationResponse `json:"citations"`
+	Evidence  []EvidenceResponse `json:"evidence"`
+}
+
+func claimResponse(c *claims.Claim) ClaimResponse {
+	a := c.Anchor()
+	return ClaimResponse{
+		ID: ID(c.ID), ArticleID: ID(c.ArticleID), ArticleRevision: c.ArticleRevision,
+		Quote: c.Quote, Text: c.Text,
+		Anchor:      AnchorDTO(a),
+		AnchorState: string(c.AnchorState), Kind: string(c.Kind), Quantities: quantitiesOut(c.Quantities),
+		Stage: string(c.Stage), Status: string(c.Status), Rationale: c.Rationale,
+		AssigneeID: ptrID(c.AssigneeID), Version: c.Version,
+		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
+	}
+}
+
+// claimFilter reads the filters shared by the claim listings.
+func claimFilter(q *query) claims.Filter {
+	return claims.Filter{
+		ArticleID:  q.id("article_id"),
+		Stage:      claims.Stage(q.str("stage")),
+		Status:     claims.Status(q.str("status")),
+		Kind:       claims.Kind(q.str("kind")),
+		AssigneeID: q.id("assignee_id"),
+		SourceID:   q.id("source_id"),
+		Q:          q.str("q"),
+		Limit:      q.limit(),
+	}
+}
+
+func (s *Server) listClaims(c *gin.Context) {
+	q := newQuery(c)
+	f := claimFilter(q)
+	s.serveClaims(c, q, f)
+}
+
+func (s *Server) listArticleClaims(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	q := newQuery(c)
+	f := claimFilter(q)
+	if f.ArticleID != 0 && f.ArticleID != id {
+		q.fields.Add("article_id", "contradicts the article in the path")
+	}
+	f.ArticleID = id
+	f.Order = claims.ByPosition
+	s.serveClaims(c, q, f)
+}
+
+func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) {
+	var after claims.Key
+	if q.cursor(&after) {
+		f.After = &after
+	}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, more, err := s.claims.FindClaims(c.Request.Context(), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]ClaimResponse, len(list))
+	for i, cl := range list {
+		out[i] = claimResponse(cl)
+	}
+	c.JSON(http.StatusOK, page(out, more, func() any { return claims.KeyOf(list[len(list)-1], f.Order) }))
+}
+
+func (s *Server) createClaim(c *gin.Context) {
+	var req ClaimRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cl, err := s.claims.CreateClaim(c.Request.Context(), actorOf(c), claims.NewClaim{
+		ArticleID: int64(req.ArticleID), Quote: req.Quote, Start: req.Start, Text: req.Text,
+		Kind: claims.Kind(req.Kind), Quantities: quantitiesIn(req.Quantities),
+	})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/claims/%d", cl.ID))
+	c.Header("ETag", etag(cl.Version))
+	c.JSON(http.StatusCreated, claimResponse(cl))
+}
+
+func (s *Server) getClaim(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	cl, err := s.claims.FindClaimByID(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	evidence, err := s.claims.FindEvidence(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := ClaimDetail{ClaimResponse: claimResponse(cl), Citations: citationsResponse(cits), Evidence: evidenceListResponse(evidence)}
+	c.Header("ETag", etag(cl.Version))
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) updateClaim(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	version, err := ifMatch(c, true)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req ClaimPatch
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u := claims.ClaimUpdate{Text: req.Text}
+	if req.Kind != nil {
+		k := claims.Kind(*req.Kind)
+		u.Kind = &k
+	}
+	if req.Quantities != nil {
+		qs := quantitiesIn(*req.Quantities)
+		u.Quantities = &qs
+	}
+	cl, err := s.claims.UpdateClaim(c.Request.Context(), actorOf(c), id, *version, u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", etag(cl.Version))
+	c.JSON(http.StatusOK, claimResponse(cl))
+}
+
+// citationsResponse keeps an empty list as [] so the detail view always shows the field.
+func citationsResponse(cits []*provenance.Citation) []CitationResponse {
+	out := make([]CitationResponse, len(cits))
+	for i, ct := range cits {
+		out[i] = citationResponse(ct)
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims/fault"
+)
+
+// Kinds that only arise while reading an HTTP request; the domain never returns them.
+const (
+	kindMalformed            fault.Kind = "malformed"
+	kindPreconditionRequired fault.Kind = "precondition_required"
+	kindUnsupportedMedia     fault.Kind = "unsupported_media_type"
+	kindMethodNotAllowed     fault.Kind = "method_not_allowed"
+)
+
+// statusOf is the one table from error kinds to HTTP statuses.
+var statusOf = map[fault.Kind]int{
+	fault.Invalid:            http.StatusUnprocessableEntity,
+	fault.NotFound:           http.StatusNotFound,
+	fault.Conflict:           http.StatusConflict,
+	fault.PreconditionFailed: http.StatusPreconditionFailed,
+	fault.Unauthorized:       http.StatusUnauthorized,
+	fault.Forbidden:          http.StatusForbidden,
+	fault.TooLarge:           http.StatusRequestEntityTooLarge,
+	fault.Internal:           http.StatusInternalServerError,
+	kindMalformed:            http.StatusBadRequest,
+	kindPreconditionRequired: http.StatusPreconditionRequired,
+	kindUnsupportedMedia:     http.StatusUnsupportedMediaType,
+	kindMethodNotAllowed:     http.StatusMethodNotAllowed,
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem says what is wrong with one field of the request.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// problemOf turns any error into the problem a client sees. Internal errors say nothing of
+// their cause.
+func problemOf(err error, instance string) Problem {
+	e := fault.As(err)
+	status, ok := statusOf[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	p := Problem{
+		Type:     "urn:verity:problem:" + string(e.Kind),
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   e.Message,
+		Instance: instance,
+	}
+	if status == http.StatusInternalServerError {
+		p.Type = "urn:verity:problem:internal"
+		p.Detail = "internal error; it has been logged"
+	}
+	for field, msg := range e.Fields {
+		p.Errors = append(p.Errors, FieldProblem{Field: field, Message: msg})
+	}
+	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Field < p.Errors[j].Field })
+	return p
+}
+
+// writeError is the one function that answers a request with an error. It logs internal
+// errors with their cause and nothing else.
+func (s *Server) writeError(c *gin.Context, err error) {
+	p := problemOf(err, c.Request.URL.Path)
+	if p.Status >= 500 && !errors.Is(err, errClientGone) {
+		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
+			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Any("error", err))
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+var errClientGone = errors.New("client went away")

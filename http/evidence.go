@@ -1,0 +1,270 @@
+package http
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+	"verity/claims/fault"
+)
+
+// EvidenceRequest is the JSON body of POST /api/v1/claims/{id}/evidence. The same fields may
+// come as a multipart form with the file in the part "attachment".
+type EvidenceRequest struct {
+	URL      string `json:"url" form:"url" validate:"omitempty,http_url,max=2000"`
+	Title    string `json:"title" form:"title" validate:"max=1000"`
+	Excerpt  string `json:"excerpt" form:"excerpt" validate:"max=20000"`
+	Stance   string `json:"stance" form:"stance" validate:"required,oneof=supports refutes context"`
+	SourceID *ID    `json:"source_id" form:"source_id"`
+}
+
+// WithdrawRequest is the body of POST /api/v1/evidence/{id}/withdraw.
+type WithdrawRequest struct {
+	Reason string `json:"reason" validate:"required,max=20000"`
+}
+
+// AttachmentDTO describes an attached file; its content is at URL.
+type AttachmentDTO struct {
+	SHA256 string `json:"sha256"`
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+}
+
+// EvidenceResponse is one evidence item.
+type EvidenceResponse struct {
+	ID               ID             `json:"id"`
+	ClaimID          ID             `json:"claim_id"`
+	URL              string         `json:"url"`
+	Title            string         `json:"title"`
+	Excerpt          string         `json:"excerpt"`
+	Stance           string         `json:"stance"`
+	SourceID         *ID            `json:"source_id"`
+	Attachment       *AttachmentDTO `json:"attachment"`
+	AddedBy          *ID            `json:"added_by"`
+	CreatedAt        Time           `json:"created_at"`
+	Withdrawn        bool           `json:"withdrawn"`
+	WithdrawnAt      *Time          `json:"withdrawn_at"`
+	WithdrawnBy      *ID            `json:"withdrawn_by"`
+	WithdrawalReason string         `json:"withdrawal_reason,omitempty"`
+}
+
+func evidenceResponse(e *claims.Evidence) EvidenceResponse {
+	r := EvidenceResponse{
+		ID: ID(e.ID), ClaimID: ID(e.ClaimID), URL: e.URL, Title: e.Title, Excerpt: e.Excerpt, Stance: string(e.Stance),
+		SourceID: ptrID(e.SourceID), AddedBy: ptrID(e.AddedBy), CreatedAt: Time{e.CreatedAt},
+		Withdrawn: e.WithdrawnAt != nil, WithdrawnAt: fromTimePtr(e.WithdrawnAt), WithdrawnBy: ptrID(e.WithdrawnBy),
+		WithdrawalReason: e.WithdrawalReason,
+	}
+	if e.AttachmentSHA256 != nil {
+		r.Attachment = &AttachmentDTO{SHA256: *e.AttachmentSHA256, Name: e.AttachmentName, URL: "/api/v1/attachments/" + *e.AttachmentSHA256}
+	}
+	return r
+}
+
+func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
+	out := make([]EvidenceResponse, len(list))
+	for i, e := range list {
+		out[i] = evidenceResponse(e)
+	}
+	return out
+}
+
+func (s *Server) listEvidence(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, err := s.claims.FindEvidence(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page(evidenceListResponse(list), false, nil))
+}
+
+func (s *Server) addEvidence(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req EvidenceRequest
+	var upload *claims.Upload
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt == "multipart/form-data" {
+		upload, err = s.decodeEvidenceForm(c, &req)
+	} else {
+		err = s.decodeJSON(c, &req)
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	n := claims.NewEvidence{
+		ClaimID: id, URL: req.URL, Title: req.Title, Excerpt: req.Excerpt, Stance: claims.Stance(req.Stance), Upload: upload,
+	}
+	if req.SourceID != nil {
+		src := int64(*req.SourceID)
+		n.SourceID = &src
+	}
+	e, err := s.claims.AddEvidence(c.Request.Context(), actorOf(c), n)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/evidence/%d", e.ID))
+	c.JSON(http.StatusCreated, evidenceResponse(e))
+}
+
+// decodeEvidenceForm reads a multipart evidence upload within the configured size, refusing
+// unknown parts as the JSON decoder refuses unknown fields.
+func (s *Server) decodeEvidenceForm(c *gin.Context, req *EvidenceRequest) (*claims.Upload, error) {
+	// The form's text fields are small; the limit is the attachment's plus room for them.
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxUpload+64<<10)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return nil, fault.New(kindMalformed, "malformed multipart body: %v", err)
+	}
+	var upload *claims.Upload
+	fields := fault.Fields{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, formReadError(err, s.maxUpload)
+		}
+		name := part.FormName()
+		if name == "attachment" {
+			content, err := io.ReadAll(io.LimitReader(part, s.maxUpload+1))
+			if err != nil {
+				return nil, formReadError(err, s.maxUpload)
+			}
+			if int64(len(content)) > s.maxUpload {
+				return nil, fault.New(fault.TooLarge, "the attachment is larger than %d bytes", s.maxUpload)
+			}
+			mediaType := part.Header.Get("Content-Type")
+			if _, _, err := mime.ParseMediaType(mediaType); err != nil {
+				mediaType = "application/octet-stream"
+			}
+			upload = &claims.Upload{Name: part.FileName(), MediaType: mediaType, Content: content}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 32<<10))
+		if err != nil {
+			return nil, formReadError(err, s.maxUpload)
+		}
+		if !utf8.Valid(value) {
+			fields.Add(name, "must be valid UTF-8")
+			continue
+		}
+		v := string(value)
+		switch name {
+		case "url":
+			req.URL = v
+		case "title":
+			req.Title = v
+		case "excerpt":
+			req.Excerpt = v
+		case "stance":
+			req.Stance = v
+		case "source_id":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || n <= 0 {
+				fields.Add("source_id", "is not a valid id")
+				continue
+			}
+			id := ID(n)
+			req.SourceID = &id
+		default:
+			fields.Add(name, "is not a field of this request")
+		}
+	}
+	if err := fields.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.validateStruct(req); err != nil {
+		return nil, err
+	}
+	return upload, nil
+}
+
+func formReadError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return fault.New(fault.TooLarge, "the upload is larger than %d bytes", limit)
+	}
+	return fault.New(kindMalformed, "malformed multipart body: %v", err)
+}
+
+func (s *Server) getEvidence(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "evidence")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	e, err := s.claims.FindEvidenceByID(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, evidenceResponse(e))
+}
+
+func (s *Server) withdrawEvidence(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "evidence")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req WithdrawRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	e, err := s.claims.WithdrawEvidence(c.Request.Context(), actorOf(c), id, req.Reason)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, evidenceResponse(e))
+}
+
+func (s *Server) getAttachment(c *gin.Context) {
+	sum := strings.ToLower(c.Param("sha256"))
+	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+		s.writeError(c, fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256")))
+		return
+	}
+	a, err := s.claims.FindAttachment(c.Request.Context(), sum)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", `"`+a.SHA256+`"`)
+	if raw, err := hex.DecodeString(a.SHA256); err == nil {
+		c.Header("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":")
+	}
+	c.Header("X-Content-Type-Options", "nosniff")
+	// Attachments are evidence, not pages: never let a browser render one in Verity's origin.
+	c.Header("Content-Disposition", "attachment")
+	c.Header("Content-Security-Policy", "sandbox")
+	c.Data(http.StatusOK, a.MediaType, a.Content)
+}

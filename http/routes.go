@@ -1,0 +1,65 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// routes lists the whole HTTP surface with the access each route demands: this table is the
+// role matrix.
+func (s *Server) routes() {
+	r := func(method, path string, a access, h gin.HandlerFunc) {
+		s.engine.Handle(method, path, s.require(a), h)
+	}
+	r("GET", "/healthz", public, s.health)
+
+	const api = "/api/v1"
+	r("GET", api+"/articles", read, s.listArticles)
+	r("POST", api+"/articles", edit, s.createArticle)
+	r("GET", api+"/articles/:id", read, s.getArticle)
+	r("PUT", api+"/articles/:id", edit, s.replaceArticle)
+	r("GET", api+"/articles/:id/revisions", read, s.listRevisions)
+	r("GET", api+"/articles/:id/claims", read, s.listArticleClaims)
+
+	r("GET", api+"/claims", read, s.listClaims)
+	r("POST", api+"/claims", edit, s.createClaim)
+	r("GET", api+"/claims/:id", read, s.getClaim)
+	r("PATCH", api+"/claims/:id", edit, s.updateClaim)
+	r("POST", api+"/claims/:id/transitions", review, s.transition)
+	r("GET", api+"/claims/:id/transitions", read, s.listTransitions)
+	r("GET", api+"/claims/:id/evidence", read, s.listEvidence)
+	r("POST", api+"/claims/:id/evidence", review, s.addEvidence)
+	r("GET", api+"/claims/:id/citations", read, s.listCitations)
+	r("POST", api+"/claims/:id/citations", edit, s.createCitation)
+	r("GET", api+"/claims/:id/provenance", read, s.getProvenance)
+
+	r("GET", api+"/evidence/:id", read, s.getEvidence)
+	r("POST", api+"/evidence/:id/withdraw", review, s.withdrawEvidence)
+	r("GET", api+"/attachments/:sha256", read, s.getAttachment)
+
+	r("GET", api+"/sources", read, s.listSources)
+	r("POST", api+"/sources", edit, s.createSource)
+	r("GET", api+"/sources/:id", read, s.getSource)
+	r("PATCH", api+"/sources/:id", edit, s.updateSource)
+	r("POST", api+"/sources/:id/derivations", edit, s.createDerivation)
+
+	r("GET", api+"/audit", audits, s.listAudit)
+	r("GET", api+"/audit/verify", audits, s.verifyAudit)
+
+	r("GET", api+"/users", admin, s.listUsers)
+	r("POST", api+"/users", admin, s.createUser)
+	r("GET", api+"/users/:id", admin, s.getUser)
+	r("PATCH", api+"/users/:id", admin, s.updateUser)
+	r("GET", api+"/users/:id/tokens", admin, s.listTokens)
+	r("POST", api+"/users/:id/tokens", admin, s.createToken)
+	r("DELETE", api+"/users/:id/tokens/:token_id", admin, s.revokeToken)
+}
+
+func (s *Server) health(c *gin.Context) {
+	if err := s.db.Reader().NewSelect().ColumnExpr("1").Scan(c.Request.Context(), new(int)); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

@@ -1,0 +1,154 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/database"
+	"verity/provenance"
+)
+
+// Server serves Verity over HTTP. Build it with NewServer; it holds no global state.
+type Server struct {
+	db         *database.DB
+	claims     *claims.Store
+	provenance *provenance.Store
+	identity   *identity.Store
+	logger     *slog.Logger
+	validate   *validator.Validate
+	engine     *gin.Engine
+	maxUpload  int64
+}
+
+// Deps are what the server is built from; main wires them.
+type Deps struct {
+	DB         *database.DB
+	Claims     *claims.Store
+	Provenance *provenance.Store
+	Identity   *identity.Store
+	Logger     *slog.Logger
+	// MaxUploadBytes bounds an evidence attachment; zero means DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+}
+
+// DefaultMaxUploadBytes bounds an evidence attachment unless configured otherwise.
+const DefaultMaxUploadBytes = 20 << 20
+
+// NewServer builds the Gin engine with every route.
+func NewServer(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		db:         d.DB,
+		claims:     d.Claims,
+		provenance: d.Provenance,
+		identity:   d.Identity,
+		logger:     d.Logger,
+		maxUpload:  d.MaxUploadBytes,
+		validate:   newValidator(),
+	}
+	e := gin.New()
+	// Verity is reached directly or through a proxy the operator configures later; until
+	// then no forwarded header is believed.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		panic(err) // nil is always accepted
+	}
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.recoverPanics, s.logRequests)
+	e.NoRoute(func(c *gin.Context) {
+		s.writeError(c, fault.New(fault.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.writeError(c, fault.New(kindMethodNotAllowed, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+	if s.maxUpload <= 0 {
+		s.maxUpload = DefaultMaxUploadBytes
+	}
+	s.engine = e
+	s.routes()
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(c, fault.Wrap(fault.Internal, fmt.Errorf("panic: %v", v), "internal error"))
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.logger.LogAttrs(c.Request.Context(), level, "request",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Int("bytes", c.Writer.Size()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("remote", c.ClientIP()),
+	)
+}
+
+// Serve answers requests on ln until ctx is done, then stops taking new connections and
+// waits up to shutdownGrace for requests in flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.logger.Info("shutting down", "grace", shutdownGrace)
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+const shutdownGrace = 15 * time.Second
+
+// actorOf returns who makes the request, as the require middleware authenticated them.
+func actorOf(c *gin.Context) claims.Actor {
+	return c.MustGet(actorKey).(claims.Actor)
+}
+
+const actorKey = "verity.actor"

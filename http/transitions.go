@@ -1,0 +1,93 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+)
+
+// TransitionRequest is the body of POST /api/v1/claims/{id}/transitions.
+type TransitionRequest struct {
+	Action     string `json:"action" validate:"required,oneof=start propose sign_off reject reopen"`
+	Status     string `json:"status" validate:"omitempty,oneof=unverified verified misleading false disputed outdated unverifiable"`
+	Rationale  string `json:"rationale" validate:"max=20000"`
+	AssigneeID *ID    `json:"assignee_id"`
+}
+
+// ReviewEventResponse is one transition of a claim.
+type ReviewEventResponse struct {
+	ID           ID     `json:"id"`
+	ClaimID      ID     `json:"claim_id"`
+	ActorID      *ID    `json:"actor_id"`
+	Action       string `json:"action"`
+	FromStage    string `json:"from_stage"`
+	ToStage      string `json:"to_stage"`
+	Status       string `json:"status"`
+	Rationale    string `json:"rationale"`
+	AssigneeID   *ID    `json:"assignee_id"`
+	ClaimVersion int64  `json:"claim_version"`
+	CreatedAt    Time   `json:"created_at"`
+}
+
+func reviewEventResponse(e *claims.ReviewEvent) ReviewEventResponse {
+	return ReviewEventResponse{
+		ID: ID(e.ID), ClaimID: ID(e.ClaimID), ActorID: ptrID(e.ActorID), Action: string(e.Action),
+		FromStage: string(e.FromStage), ToStage: string(e.ToStage), Status: string(e.Status), Rationale: e.Rationale,
+		AssigneeID: ptrID(e.AssigneeID), ClaimVersion: e.ClaimVersion, CreatedAt: Time{e.CreatedAt},
+	}
+}
+
+func (s *Server) transition(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	version, err := ifMatch(c, true)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req TransitionRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	t := claims.Transition{Action: claims.Action(req.Action), Status: claims.Status(req.Status), Rationale: req.Rationale}
+	if req.AssigneeID != nil {
+		a := int64(*req.AssigneeID)
+		t.AssigneeID = &a
+	}
+	cl, _, err := s.claims.Transition(c.Request.Context(), actorOf(c), id, *version, t)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", etag(cl.Version))
+	c.JSON(http.StatusOK, claimResponse(cl))
+}
+
+func (s *Server) listTransitions(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	events, err := s.claims.FindReviewEvents(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]ReviewEventResponse, len(events))
+	for i := range events {
+		out[i] = reviewEventResponse(&events[i])
+	}
+	c.JSON(http.StatusOK, page(out, false, nil))
+}

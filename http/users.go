@@ -1,0 +1,211 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+	"verity/claims/identity"
+)
+
+// UserRequest is the body of POST /api/v1/users.
+type UserRequest struct {
+	Email    string `json:"email" validate:"required,email,max=320"`
+	Name     string `json:"name" validate:"required,max=200"`
+	Role     string `json:"role" validate:"required,oneof=viewer reviewer editor auditor admin"`
+	Password string `json:"password" validate:"required,min=12,max=1000"`
+}
+
+// UserPatch is the body of PATCH /api/v1/users/{id}.
+type UserPatch struct {
+	Name     *string `json:"name" validate:"omitempty,min=1,max=200"`
+	Role     *string `json:"role" validate:"omitempty,oneof=viewer reviewer editor auditor admin"`
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password" validate:"omitempty,min=12,max=1000"`
+}
+
+// UserResponse is a user; password hashes never leave the server.
+type UserResponse struct {
+	ID        ID     `json:"id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Disabled  bool   `json:"disabled"`
+	CreatedAt Time   `json:"created_at"`
+	UpdatedAt Time   `json:"updated_at"`
+}
+
+func userResponse(u *identity.User) UserResponse {
+	return UserResponse{
+		ID: ID(u.ID), Email: u.Email, Name: u.Name, Role: string(u.Role), Disabled: u.DisabledAt != nil,
+		CreatedAt: Time{u.CreatedAt}, UpdatedAt: Time{u.UpdatedAt},
+	}
+}
+
+// TokenRequest is the body of POST /api/v1/users/{id}/tokens.
+type TokenRequest struct {
+	Name string `json:"name" validate:"max=200"`
+}
+
+// TokenResponse describes a token; Token, the secret, is present only in the answer to its
+// creation.
+type TokenResponse struct {
+	ID         ID     `json:"id"`
+	UserID     ID     `json:"user_id"`
+	Name       string `json:"name"`
+	CreatedAt  Time   `json:"created_at"`
+	LastUsedAt *Time  `json:"last_used_at"`
+	RevokedAt  *Time  `json:"revoked_at"`
+	Token      string `json:"token,omitempty"`
+}
+
+func tokenResponse(t *identity.Token) TokenResponse {
+	return TokenResponse{
+		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedAt: Time{t.CreatedAt},
+		LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
+	}
+}
+
+func (s *Server) listUsers(c *gin.Context) {
+	q := newQuery(c)
+	f := identity.UserFilter{Role: claims.Role(q.str("role")), Limit: q.limit()}
+	var after claims.Key
+	if q.cursor(&after) {
+		f.AfterID = after.ID
+	}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	users, more, err := s.identity.FindUsers(c.Request.Context(), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]UserResponse, len(users))
+	for i, u := range users {
+		out[i] = userResponse(u)
+	}
+	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: users[len(users)-1].ID} }))
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var req UserRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u, err := s.identity.CreateUser(c.Request.Context(), actorOf(c), identity.NewUser{
+		Email: req.Email, Name: req.Name, Role: claims.Role(req.Role), Password: req.Password,
+	})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/users/%d", u.ID))
+	c.JSON(http.StatusCreated, userResponse(u))
+}
+
+func (s *Server) getUser(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "user")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u, err := s.identity.FindUserByID(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, userResponse(u))
+}
+
+func (s *Server) updateUser(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "user")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req UserPatch
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u := identity.UserUpdate{Name: req.Name, Disabled: req.Disabled, Password: req.Password}
+	if req.Role != nil {
+		r := claims.Role(*req.Role)
+		u.Role = &r
+	}
+	user, err := s.identity.UpdateUser(c.Request.Context(), actorOf(c), id, u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, userResponse(user))
+}
+
+func (s *Server) listTokens(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "user")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := s.identity.FindUserByID(ctx, id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	tokens, err := s.identity.FindTokens(ctx, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]TokenResponse, len(tokens))
+	for i, t := range tokens {
+		out[i] = tokenResponse(t)
+	}
+	c.JSON(http.StatusOK, page(out, false, nil))
+}
+
+func (s *Server) createToken(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "user")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var req TokenRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	t, secret, err := s.identity.CreateToken(c.Request.Context(), actorOf(c), id, req.Name)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := tokenResponse(t)
+	out.Token = secret
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	id, err := parseID(c.Param("id"), "user")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	tokenID, err := parseID(c.Param("token_id"), "token")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	t, err := s.identity.RevokeToken(c.Request.Context(), actorOf(c), id, tokenID)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, tokenResponse(t))
+}
