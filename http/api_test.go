@@ -54,7 +54,7 @@ func TestArticlesCreateReadReplace(t *testing.T) {
 	}
 	w = e.as(viewer, "GET", "/api/v1/articles/"+id+"/revisions", nil)
 	wantStatus(t, w, http.StatusOK)
-	revs := decode[map[string][]map[string]any](t, w)["data"]
+	revs := data(t, w)
 	if len(revs) != 2 || revs[0]["body"] != body {
 		t.Errorf("revisions = %v", revs)
 	}
@@ -328,7 +328,7 @@ func TestSourcesDerivationsAndCitations(t *testing.T) {
 	w = e.as(editor, "POST", path, map[string]any{"source_id": "999999"})
 	wantProblem(t, w, http.StatusUnprocessableEntity, "source_id")
 	w = e.as(viewer, "GET", path, nil)
-	cits := decode[map[string][]map[string]any](t, w)["data"]
+	cits := data(t, w)
 	if last := cits[len(cits)-1]; last["locator"] != "p. 12" || last["source"].(map[string]any)["name"] != "Report" {
 		t.Errorf("citations = %v", cits)
 	}
@@ -345,7 +345,7 @@ func TestSourcesDerivationsAndCitations(t *testing.T) {
 		t.Errorf("PROV-JSON = %v", prov)
 	}
 	w = e.as(viewer, "GET", "/api/v1/sources?kind=report&q=raw", nil)
-	if list := decode[map[string][]map[string]any](t, w)["data"]; len(list) != 1 || list[0]["name"] != "Raw intelligence" {
+	if list := data(t, w); len(list) != 1 || list[0]["name"] != "Raw intelligence" {
 		t.Errorf("source search = %v", list)
 	}
 }

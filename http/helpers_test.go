@@ -205,3 +205,16 @@ func (e *env) claimByQuote(s string) map[string]any {
 	e.t.Fatalf("no seeded claim quotes %q", s)
 	return nil
 }
+
+// listPage is a decoded listing.
+type listPage struct {
+	Data []map[string]any `json:"data"`
+	Next *string          `json:"next_cursor"`
+}
+
+// data decodes a listing and returns its items.
+func data(t testing.TB, w *httptest.ResponseRecorder) []map[string]any {
+	t.Helper()
+	wantStatus(t, w, http.StatusOK)
+	return decode[listPage](t, w).Data
+}
