@@ -2,64 +2,22 @@ package provenance_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/uptrace/bun"
 
 	"verity/claims"
 	"verity/claims/fault"
-	"verity/migrations"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance"
 	"verity/provenance/audit"
 )
 
-// mustOpenDB returns a migrated database of the test's own: a SQLite file by default, or, when
-// VERITY_TEST_POSTGRES names a PostgreSQL server (a postgres:// URL of a database the user
-// may create databases from), a fresh database there that is dropped afterwards. The same
-// tests thus cover both dialects, including the table lock AddDerivation takes on PostgreSQL.
+// mustOpenDB returns a migrated database of the test's own (see dbtest.Open for PostgreSQL).
 func mustOpenDB(t *testing.T, opts ...database.Option) *database.DB {
 	t.Helper()
-	admin := os.Getenv("VERITY_TEST_POSTGRES")
-	if admin == "" {
-		return dbtest.Open(t, opts...)
-	}
-	ctx := context.Background()
-	adminDB, err := database.Open(ctx, admin)
-	if err != nil {
-		t.Fatalf("open %s: %v", admin, err)
-	}
-	t.Cleanup(func() { adminDB.Close() })
-	var b [6]byte
-	rand.Read(b[:])
-	name := "provenance_test_" + hex.EncodeToString(b[:])
-	if _, err := adminDB.Bun().ExecContext(ctx, "CREATE DATABASE ?", bun.Ident(name)); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := adminDB.Bun().ExecContext(ctx, "DROP DATABASE ? WITH (FORCE)", bun.Ident(name)); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := database.Open(ctx, u.String(), opts...)
-	if err != nil {
-		t.Fatalf("open %s: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := migrations.Apply(ctx, db.Bun()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return dbtest.Open(t, opts...)
 }
 
 func mustSource(t *testing.T, st *provenance.Store, kind provenance.SourceKind, name string) *provenance.Source {

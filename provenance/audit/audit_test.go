@@ -89,10 +89,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 			appendN(t, db, 6)
 			ctx := context.Background()
 			// The append-only triggers stop ordinary writes; an attacker with the file drops them.
-			for _, q := range []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete", tt.tamper} {
-				if _, err := db.Bun().ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
+			dbtest.DropAuditGuards(t, db)
+			if _, err := db.Bun().ExecContext(ctx, tt.tamper); err != nil {
+				t.Fatalf("%s: %v", tt.tamper, err)
 			}
 			r, err := audit.Verify(ctx, db.Reader(), "")
 			if err != nil {
@@ -132,8 +131,8 @@ func TestVerifyKnownHeadCatchesTruncation(t *testing.T) {
 
 	// Truncating the end and rewinding the head row leaves a chain that is internally sound;
 	// only the noted head shows that events are gone.
+	dbtest.DropAuditGuards(t, db)
 	for _, q := range []string{
-		"DROP TRIGGER audit_events_no_delete",
 		"DELETE FROM audit_events WHERE seq >= 4",
 		fmt.Sprintf("UPDATE audit_head SET seq = 3, hash = '%s'", events[2].Hash),
 	} {
