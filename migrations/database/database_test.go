@@ -1,0 +1,88 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"verity/claims/fault"
+	"verity/migrations/database"
+	"verity/migrations/dbtest"
+)
+
+// TestTranslate runs real statements that fail in each way storage can fail and checks the
+// kind they come back as; with VERITY_TEST_POSTGRES set the same table covers PostgreSQL.
+func TestTranslate(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	now := db.Now()
+	insertUser := func(ctx context.Context, tx *database.Tx, email, role string) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO users (email, name, role, created_at, updated_at) VALUES (?, 'n', ?, ?, ?)", email, role, now, now)
+		return err
+	}
+	if err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "a@example.org", "viewer") }); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		fn   func(ctx context.Context, tx *database.Tx) error
+		want fault.Kind
+	}{
+		{"no rows", func(ctx context.Context, tx *database.Tx) error {
+			var id int64
+			return tx.NewSelect().Table("users").Column("id").Where("email = ?", "nobody").Scan(ctx, &id)
+		}, fault.NotFound},
+		{"unique", func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "a@example.org", "viewer") }, fault.Conflict},
+		{"check", func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "b@example.org", "overlord") }, fault.Invalid},
+		{"foreign key", func(ctx context.Context, tx *database.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (999, 'h', ?)", now)
+			return err
+		}, fault.Invalid},
+		{"append-only audit", func(ctx context.Context, tx *database.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, prev_hash, hash) VALUES (1, ?, 'a', 'b', 'c', 'd', '', 'h')", now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM audit_events WHERE seq = 1")
+			return err
+		}, fault.Invalid},
+		{"kind kept", func(context.Context, *database.Tx) error { return fault.New(fault.Forbidden, "no") }, fault.Forbidden},
+		{"other", func(ctx context.Context, tx *database.Tx) error {
+			_, err := tx.ExecContext(ctx, "SELECT * FROM no_such_table")
+			return err
+		}, fault.Internal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := db.Write(ctx, tt.fn)
+			if got := fault.KindOf(err); got != tt.want {
+				t.Errorf("kind = %s (%v), want %s", got, err, tt.want)
+			}
+		})
+	}
+	if database.Translate(nil) != nil {
+		t.Error("Translate(nil) != nil")
+	}
+	if err := database.Translate(context.Canceled); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancellation must pass through: %v", err)
+	}
+}
+
+func TestWriteRollsBackOnError(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	now := db.Now()
+	err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO users (email, name, role, created_at, updated_at) VALUES ('x@example.org', 'n', 'viewer', ?, ?)", now, now); err != nil {
+			return err
+		}
+		return fault.New(fault.Invalid, "changed my mind")
+	})
+	if !fault.Is(err, fault.Invalid) {
+		t.Fatal(err)
+	}
+	var n int
+	err = db.Reader().NewSelect().ColumnExpr("count(*)").Table("users").Scan(ctx, &n)
+	if err != nil || n != 0 {
+		t.Errorf("users after rollback: %d %v", n, err)
+	}
+}
