@@ -44,7 +44,9 @@ func TestDialectsHaveTheSameMigrations(t *testing.T) {
 	}
 }
 
-func hasSuffix(s, suffix string) bool { return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix }
+func hasSuffix(s, suffix string) bool {
+	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
+}
 
 func TestApplyIsRerunnableAndStatusReportsIt(t *testing.T) {
 	db := dbtest.Open(t) // applies every migration

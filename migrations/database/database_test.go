@@ -20,7 +20,9 @@ func TestTranslate(t *testing.T) {
 		_, err := tx.ExecContext(ctx, "INSERT INTO users (email, name, role, created_at, updated_at) VALUES (?, 'n', ?, ?, ?)", email, role, now, now)
 		return err
 	}
-	if err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "a@example.org", "viewer") }); err != nil {
+	if err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		return insertUser(ctx, tx, "a@example.org", "viewer")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -32,8 +34,12 @@ func TestTranslate(t *testing.T) {
 			var id int64
 			return tx.NewSelect().Table("users").Column("id").Where("email = ?", "nobody").Scan(ctx, &id)
 		}, fault.NotFound},
-		{"unique", func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "a@example.org", "viewer") }, fault.Conflict},
-		{"check", func(ctx context.Context, tx *database.Tx) error { return insertUser(ctx, tx, "b@example.org", "overlord") }, fault.Invalid},
+		{"unique", func(ctx context.Context, tx *database.Tx) error {
+			return insertUser(ctx, tx, "a@example.org", "viewer")
+		}, fault.Conflict},
+		{"check", func(ctx context.Context, tx *database.Tx) error {
+			return insertUser(ctx, tx, "b@example.org", "overlord")
+		}, fault.Invalid},
 		{"foreign key", func(ctx context.Context, tx *database.Tx) error {
 			_, err := tx.ExecContext(ctx, "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (999, 'h', ?)", now)
 			return err
