@@ -56,7 +56,7 @@ func articleResponse(a *claims.Article, withBody bool) ArticleResponse {
 	return r
 }
 
-func (s *Server) listArticles(c *gin.Context) {
+func (s *Server) listArticles(c *gin.Context) error {
 	q := newQuery(c)
 	f := claims.ArticleFilter{Outlet: q.str("outlet"), Limit: q.limit()}
 	var after claims.Key
@@ -64,75 +64,69 @@ func (s *Server) listArticles(c *gin.Context) {
 		f.AfterID = after.ID
 	}
 	if err := q.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	list, more, err := s.claims.FindArticles(c.Request.Context(), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]ArticleResponse, len(list))
 	for i, a := range list {
 		out[i] = articleResponse(a, false)
 	}
 	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: list[len(list)-1].ID} }))
+	return nil
 }
 
-func (s *Server) createArticle(c *gin.Context) {
+func (s *Server) createArticle(c *gin.Context) error {
 	var req ArticleRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	a, err := s.claims.CreateArticle(c.Request.Context(), actorOf(c), req.fields())
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/articles/%d", a.ID))
 	c.Header("ETag", etag(a.Version))
 	c.JSON(http.StatusCreated, articleResponse(a, true))
+	return nil
 }
 
-func (s *Server) getArticle(c *gin.Context) {
+func (s *Server) getArticle(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	a, err := s.claims.FindArticleByID(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(a.Version))
 	c.JSON(http.StatusOK, articleResponse(a, true))
+	return nil
 }
 
-func (s *Server) replaceArticle(c *gin.Context) {
+func (s *Server) replaceArticle(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	version, err := ifMatch(c, false)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req ArticleRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	a, err := s.claims.ReplaceArticle(c.Request.Context(), actorOf(c), id, version, req.fields())
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(a.Version))
 	c.JSON(http.StatusOK, articleResponse(a, true))
+	return nil
 }
 
 // RevisionResponse is one kept body of an article.
@@ -143,24 +137,22 @@ type RevisionResponse struct {
 	CreatedAt  Time   `json:"created_at"`
 }
 
-func (s *Server) listRevisions(c *gin.Context) {
+func (s *Server) listRevisions(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	revs, err := s.claims.FindRevisions(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]RevisionResponse, len(revs))
 	for i, r := range revs {
 		out[i] = RevisionResponse{Revision: r.Revision, BodySHA256: r.BodySHA256, Body: r.Body, CreatedAt: Time{r.CreatedAt}}
 	}
 	c.JSON(http.StatusOK, page(out, false, nil))
+	return nil
 }

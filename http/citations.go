@@ -41,53 +41,48 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 	return r
 }
 
-func (s *Server) listCitations(c *gin.Context) {
+func (s *Server) listCitations(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, page(citationsResponse(cits), false, nil))
+	return nil
 }
 
-func (s *Server) createCitation(c *gin.Context) {
+func (s *Server) createCitation(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req CitationRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ct, err := s.provenance.CreateCitation(c.Request.Context(), actorOf(c), provenance.NewCitation{
 		ClaimID: id, SourceID: int64(req.SourceID), Attribution: req.Attribution, Locator: req.Locator,
 		Relation: provenance.Relation(req.Relation),
 	})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/claims/%d/citations", id))
 	c.JSON(http.StatusCreated, citationResponse(ct))
+	return nil
 }
 
-func (s *Server) getProvenance(c *gin.Context) {
+func (s *Server) getProvenance(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	q := newQuery(c)
 	format := q.str("format")
@@ -95,19 +90,18 @@ func (s *Server) getProvenance(c *gin.Context) {
 		q.fields.Add("format", "must be prov-json or absent")
 	}
 	if err := q.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	g, err := s.provenance.ClaimGraph(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if format == "prov-json" {
 		c.JSON(http.StatusOK, g.PROV())
-		return
+		return nil
 	}
 	c.JSON(http.StatusOK, graphResponse(g))
+	return nil
 }
 
 // GraphResponse is the provenance chain of a claim: the claim, the article revision it is

@@ -117,21 +117,19 @@ func claimFilter(q *query) claims.Filter {
 	}
 }
 
-func (s *Server) listClaims(c *gin.Context) {
+func (s *Server) listClaims(c *gin.Context) error {
 	q := newQuery(c)
 	f := claimFilter(q)
-	s.serveClaims(c, q, f)
+	return s.serveClaims(c, q, f)
 }
 
-func (s *Server) listArticleClaims(c *gin.Context) {
+func (s *Server) listArticleClaims(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	q := newQuery(c)
 	f := claimFilter(q)
@@ -140,91 +138,83 @@ func (s *Server) listArticleClaims(c *gin.Context) {
 	}
 	f.ArticleID = id
 	f.Order = claims.ByPosition
-	s.serveClaims(c, q, f)
+	return s.serveClaims(c, q, f)
 }
 
-func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) {
+func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) error {
 	var after claims.Key
 	if q.cursor(&after) {
 		f.After = &after
 	}
 	if err := q.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	list, more, err := s.claims.FindClaims(c.Request.Context(), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]ClaimResponse, len(list))
 	for i, cl := range list {
 		out[i] = claimResponse(cl)
 	}
 	c.JSON(http.StatusOK, page(out, more, func() any { return claims.KeyOf(list[len(list)-1], f.Order) }))
+	return nil
 }
 
-func (s *Server) createClaim(c *gin.Context) {
+func (s *Server) createClaim(c *gin.Context) error {
 	var req ClaimRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	cl, err := s.claims.CreateClaim(c.Request.Context(), actorOf(c), claims.NewClaim{
 		ArticleID: int64(req.ArticleID), Quote: req.Quote, Start: req.Start, Text: req.Text,
 		Kind: claims.Kind(req.Kind), Quantities: quantitiesIn(req.Quantities),
 	})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/claims/%d", cl.ID))
 	c.Header("ETag", etag(cl.Version))
 	c.JSON(http.StatusCreated, claimResponse(cl))
+	return nil
 }
 
-func (s *Server) getClaim(c *gin.Context) {
+func (s *Server) getClaim(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	cl, err := s.claims.FindClaimByID(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	evidence, err := s.claims.FindEvidence(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := ClaimDetail{ClaimResponse: claimResponse(cl), Citations: citationsResponse(cits), Evidence: evidenceListResponse(evidence)}
 	c.Header("ETag", etag(cl.Version))
 	c.JSON(http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) updateClaim(c *gin.Context) {
+func (s *Server) updateClaim(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	version, err := ifMatch(c, true)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req ClaimPatch
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u := claims.ClaimUpdate{Text: req.Text}
 	if req.Kind != nil {
@@ -237,11 +227,11 @@ func (s *Server) updateClaim(c *gin.Context) {
 	}
 	cl, err := s.claims.UpdateClaim(c.Request.Context(), actorOf(c), id, *version, u)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(cl.Version))
 	c.JSON(http.StatusOK, claimResponse(cl))
+	return nil
 }
 
 // citationsResponse keeps an empty list as [] so the detail view always shows the field.

@@ -91,3 +91,12 @@ func (s *Server) writeError(c *gin.Context, err error) {
 }
 
 var errClientGone = errors.New("client went away")
+
+// handle adapts a handler that returns its error, so that every failure reaches writeError.
+func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.writeError(c, err)
+		}
+	}
+}

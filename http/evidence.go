@@ -79,30 +79,27 @@ func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
 	return out
 }
 
-func (s *Server) listEvidence(c *gin.Context) {
+func (s *Server) listEvidence(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	list, err := s.claims.FindEvidence(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, page(evidenceListResponse(list), false, nil))
+	return nil
 }
 
-func (s *Server) addEvidence(c *gin.Context) {
+func (s *Server) addEvidence(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req EvidenceRequest
 	var upload *claims.Upload
@@ -113,8 +110,7 @@ func (s *Server) addEvidence(c *gin.Context) {
 		err = s.decodeJSON(c, &req)
 	}
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	n := claims.NewEvidence{
 		ClaimID: id, URL: req.URL, Title: req.Title, Excerpt: req.Excerpt, Stance: claims.Stance(req.Stance), Upload: upload,
@@ -125,11 +121,11 @@ func (s *Server) addEvidence(c *gin.Context) {
 	}
 	e, err := s.claims.AddEvidence(c.Request.Context(), actorOf(c), n)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/evidence/%d", e.ID))
 	c.JSON(http.StatusCreated, evidenceResponse(e))
+	return nil
 }
 
 // decodeEvidenceForm reads a multipart evidence upload within the configured size, refusing
@@ -214,49 +210,44 @@ func formReadError(err error, limit int64) error {
 	return fault.New(kindMalformed, "malformed multipart body: %v", err)
 }
 
-func (s *Server) getEvidence(c *gin.Context) {
+func (s *Server) getEvidence(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "evidence")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	e, err := s.claims.FindEvidenceByID(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, evidenceResponse(e))
+	return nil
 }
 
-func (s *Server) withdrawEvidence(c *gin.Context) {
+func (s *Server) withdrawEvidence(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "evidence")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req WithdrawRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	e, err := s.claims.WithdrawEvidence(c.Request.Context(), actorOf(c), id, req.Reason)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, evidenceResponse(e))
+	return nil
 }
 
-func (s *Server) getAttachment(c *gin.Context) {
+func (s *Server) getAttachment(c *gin.Context) error {
 	sum := strings.ToLower(c.Param("sha256"))
 	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
-		s.writeError(c, fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256")))
-		return
+		return fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256"))
 	}
 	a, err := s.claims.FindAttachment(c.Request.Context(), sum)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", `"`+a.SHA256+`"`)
 	if raw, err := hex.DecodeString(a.SHA256); err == nil {
@@ -267,4 +258,5 @@ func (s *Server) getAttachment(c *gin.Context) {
 	c.Header("Content-Disposition", "attachment")
 	c.Header("Content-Security-Policy", "sandbox")
 	c.Data(http.StatusOK, a.MediaType, a.Content)
+	return nil
 }

@@ -9,8 +9,8 @@ import (
 // routes lists the whole HTTP surface with the access each route demands: this table is the
 // role matrix.
 func (s *Server) routes() {
-	r := func(method, path string, a access, h gin.HandlerFunc) {
-		s.engine.Handle(method, path, s.require(a), h)
+	r := func(method, path string, a access, h func(*gin.Context) error) {
+		s.engine.Handle(method, path, s.require(a), s.handle(h))
 	}
 	r("GET", "/healthz", public, s.health)
 
@@ -56,10 +56,10 @@ func (s *Server) routes() {
 	r("DELETE", api+"/users/:id/tokens/:token_id", admin, s.revokeToken)
 }
 
-func (s *Server) health(c *gin.Context) {
+func (s *Server) health(c *gin.Context) error {
 	if err := s.db.Reader().NewSelect().ColumnExpr("1").Scan(c.Request.Context(), new(int)); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
 }

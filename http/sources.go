@@ -102,7 +102,7 @@ func derivationsResponse(ds []provenance.Derivation) []DerivationResponse {
 	return out
 }
 
-func (s *Server) listSources(c *gin.Context) {
+func (s *Server) listSources(c *gin.Context) error {
 	q := newQuery(c)
 	f := provenance.SourceFilter{Kind: provenance.SourceKind(q.str("kind")), Q: q.str("q"), Limit: q.limit()}
 	var after struct {
@@ -112,26 +112,24 @@ func (s *Server) listSources(c *gin.Context) {
 		f.AfterID = after.ID
 	}
 	if err := q.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	list, more, err := s.provenance.FindSources(c.Request.Context(), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]SourceResponse, len(list))
 	for i, src := range list {
 		out[i] = sourceResponse(src)
 	}
 	c.JSON(http.StatusOK, page(out, more, func() any { return map[string]int64{"i": list[len(list)-1].ID} }))
+	return nil
 }
 
-func (s *Server) createSource(c *gin.Context) {
+func (s *Server) createSource(c *gin.Context) error {
 	var req SourceRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	src, err := s.provenance.CreateSource(c.Request.Context(), actorOf(c), provenance.SourceFields{
 		Kind: provenance.SourceKind(req.Kind), Name: req.Name, Affiliation: req.Affiliation, URL: req.URL,
@@ -139,55 +137,49 @@ func (s *Server) createSource(c *gin.Context) {
 		Reliability: provenance.Reliability(req.Reliability), Notes: req.Notes,
 	})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/sources/%d", src.ID))
 	c.Header("ETag", etag(src.Version))
 	c.JSON(http.StatusCreated, sourceResponse(src))
+	return nil
 }
 
-func (s *Server) getSource(c *gin.Context) {
+func (s *Server) getSource(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "source")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	src, err := s.provenance.FindSourceByID(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	up, err := s.provenance.FindUpstream(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	down, err := s.provenance.FindDownstream(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(src.Version))
 	c.JSON(http.StatusOK, SourceDetail{SourceResponse: sourceResponse(src), DerivedFrom: derivationsResponse(up), DerivedBy: derivationsResponse(down)})
+	return nil
 }
 
-func (s *Server) updateSource(c *gin.Context) {
+func (s *Server) updateSource(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "source")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	version, err := ifMatch(c, false)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req SourcePatch
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u := provenance.SourceUpdate{Name: req.Name, Affiliation: req.Affiliation, URL: req.URL, Publisher: req.Publisher, Notes: req.Notes}
 	if req.Kind != nil {
@@ -204,11 +196,11 @@ func (s *Server) updateSource(c *gin.Context) {
 	}
 	src, err := s.provenance.UpdateSource(c.Request.Context(), actorOf(c), id, version, u)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(src.Version))
 	c.JSON(http.StatusOK, sourceResponse(src))
+	return nil
 }
 
 // DerivationRequest is the body of POST /api/v1/sources/{id}/derivations.
@@ -217,21 +209,19 @@ type DerivationRequest struct {
 	Note          string `json:"note" validate:"max=1000"`
 }
 
-func (s *Server) createDerivation(c *gin.Context) {
+func (s *Server) createDerivation(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "source")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req DerivationRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	d, err := s.provenance.AddDerivation(c.Request.Context(), actorOf(c), id, int64(req.DerivedFromID), req.Note)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusCreated, derivationsResponse([]provenance.Derivation{*d})[0])
+	return nil
 }

@@ -39,21 +39,18 @@ func reviewEventResponse(e *claims.ReviewEvent) ReviewEventResponse {
 	}
 }
 
-func (s *Server) transition(c *gin.Context) {
+func (s *Server) transition(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	version, err := ifMatch(c, true)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req TransitionRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	t := claims.Transition{Action: claims.Action(req.Action), Status: claims.Status(req.Status), Rationale: req.Rationale}
 	if req.AssigneeID != nil {
@@ -62,32 +59,30 @@ func (s *Server) transition(c *gin.Context) {
 	}
 	cl, _, err := s.claims.Transition(c.Request.Context(), actorOf(c), id, *version, t)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", etag(cl.Version))
 	c.JSON(http.StatusOK, claimResponse(cl))
+	return nil
 }
 
-func (s *Server) listTransitions(c *gin.Context) {
+func (s *Server) listTransitions(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	events, err := s.claims.FindReviewEvents(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]ReviewEventResponse, len(events))
 	for i := range events {
 		out[i] = reviewEventResponse(&events[i])
 	}
 	c.JSON(http.StatusOK, page(out, false, nil))
+	return nil
 }

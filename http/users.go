@@ -68,7 +68,7 @@ func tokenResponse(t *identity.Token) TokenResponse {
 	}
 }
 
-func (s *Server) listUsers(c *gin.Context) {
+func (s *Server) listUsers(c *gin.Context) error {
 	q := newQuery(c)
 	f := identity.UserFilter{Role: claims.Role(q.str("role")), Limit: q.limit()}
 	var after claims.Key
@@ -76,62 +76,57 @@ func (s *Server) listUsers(c *gin.Context) {
 		f.AfterID = after.ID
 	}
 	if err := q.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	users, more, err := s.identity.FindUsers(c.Request.Context(), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]UserResponse, len(users))
 	for i, u := range users {
 		out[i] = userResponse(u)
 	}
 	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: users[len(users)-1].ID} }))
+	return nil
 }
 
-func (s *Server) createUser(c *gin.Context) {
+func (s *Server) createUser(c *gin.Context) error {
 	var req UserRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u, err := s.identity.CreateUser(c.Request.Context(), actorOf(c), identity.NewUser{
 		Email: req.Email, Name: req.Name, Role: claims.Role(req.Role), Password: req.Password,
 	})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/users/%d", u.ID))
 	c.JSON(http.StatusCreated, userResponse(u))
+	return nil
 }
 
-func (s *Server) getUser(c *gin.Context) {
+func (s *Server) getUser(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u, err := s.identity.FindUserByID(c.Request.Context(), id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, userResponse(u))
+	return nil
 }
 
-func (s *Server) updateUser(c *gin.Context) {
+func (s *Server) updateUser(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req UserPatch
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u := identity.UserUpdate{Name: req.Name, Disabled: req.Disabled, Password: req.Password}
 	if req.Role != nil {
@@ -140,72 +135,66 @@ func (s *Server) updateUser(c *gin.Context) {
 	}
 	user, err := s.identity.UpdateUser(c.Request.Context(), actorOf(c), id, u)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, userResponse(user))
+	return nil
 }
 
-func (s *Server) listTokens(c *gin.Context) {
+func (s *Server) listTokens(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	if _, err := s.identity.FindUserByID(ctx, id); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	tokens, err := s.identity.FindTokens(ctx, id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]TokenResponse, len(tokens))
 	for i, t := range tokens {
 		out[i] = tokenResponse(t)
 	}
 	c.JSON(http.StatusOK, page(out, false, nil))
+	return nil
 }
 
-func (s *Server) createToken(c *gin.Context) {
+func (s *Server) createToken(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var req TokenRequest
 	if err := s.decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	t, secret, err := s.identity.CreateToken(c.Request.Context(), actorOf(c), id, req.Name)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := tokenResponse(t)
 	out.Token = secret
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, out)
+	return nil
 }
 
-func (s *Server) revokeToken(c *gin.Context) {
+func (s *Server) revokeToken(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	tokenID, err := parseID(c.Param("token_id"), "token")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	t, err := s.identity.RevokeToken(c.Request.Context(), actorOf(c), id, tokenID)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, tokenResponse(t))
+	return nil
 }
