@@ -88,10 +88,17 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	if !ok {
 		return nil, nil, fault.Field("action", oneOf(Actions()))
 	}
-	t.Rationale = strings.TrimSpace(t.Rationale)
+	rationale, err := NormalizeText("rationale", t.Rationale)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.Rationale = strings.TrimSpace(rationale)
+	if len(t.Rationale) > maxEvidenceText {
+		return nil, nil, fault.Field("rationale", fmt.Sprintf("must be at most %d bytes", maxEvidenceText))
+	}
 	var c *Claim
 	var ev *ReviewEvent
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		old, err := lockClaim(ctx, tx, id, version)
 		if err != nil {
 			return err

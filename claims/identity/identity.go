@@ -92,7 +92,7 @@ func normalizeEmail(email string) (string, error) {
 }
 
 // CreateUser adds a user. Admins may call it (the HTTP layer and the CLI enforce that). It
-// returns Invalid for bad fields or a short password and Conflict for an email in use.
+// returns Invalid for bad fields, a short password or an email already in use.
 func (s *Store) CreateUser(ctx context.Context, actor claims.Actor, n NewUser) (*User, error) {
 	errs := fault.Fields{}
 	email, err := normalizeEmail(n.Email)
@@ -232,7 +232,11 @@ func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u 
 		}
 		next := *old
 		if u.Name != nil {
-			next.Name = strings.TrimSpace(*u.Name)
+			name, err := claims.NormalizeText("name", strings.TrimSpace(*u.Name))
+			if err != nil {
+				return err
+			}
+			next.Name = name
 		}
 		if u.Role != nil {
 			next.Role = *u.Role
@@ -327,6 +331,12 @@ func CheckPassword(hash, password string) bool {
 	if err := errors.Join(err1, err2); err != nil || len(want) == 0 {
 		return false
 	}
+	// The parameters come from the stored hash: bound them, so that a corrupted or hostile
+	// row cannot make argon2 panic (zero passes or lanes) or allocate without limit.
+	if passes < 1 || passes > 10 || threads < 1 || threads > 16 || memory < 8*uint32(threads) || memory > 1<<18 ||
+		len(salt) < 8 || len(want) < 16 || len(want) > 64 {
+		return false
+	}
 	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
@@ -350,12 +360,15 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 		return nil, "", err
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	name = strings.TrimSpace(name)
+	name, err := claims.NormalizeText("name", strings.TrimSpace(name))
+	if err != nil {
+		return nil, "", err
+	}
 	if len(name) > 200 {
 		return nil, "", fault.Field("name", "must be at most 200 bytes")
 	}
 	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		u := new(User)
 		if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
 			return notFound(err, "user %d", userID)
