@@ -245,11 +245,17 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if f.SourceID > 0 {
 		q = q.Where("id IN (SELECT claim_id FROM citations WHERE source_id = ?)", f.SourceID)
 	}
+	// idCol is the column that orders by id; a full-text join orders by the index's rowid,
+	// which equals the claim's id, so that SQLite walks the index in order and stops early.
+	idCol := "claim.id"
 	if terms := searchTerms(f.Q); len(terms) > 0 {
 		if s.db.Dialect() == database.Postgres {
 			q = q.Where("search @@ to_tsquery('simple', ?)", pgQuery(terms))
 		} else {
-			q = q.Where("id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)", ftsQuery(terms))
+			// Joining drives the query from the full-text index in rowid (= id) order, so a
+			// page stops after its rows instead of collecting every match first.
+			q = q.Join("JOIN claims_fts ON claims_fts.rowid = claim.id").Where("claims_fts MATCH ?", ftsQuery(terms))
+			idCol = "claims_fts.rowid"
 		}
 	} else if strings.TrimSpace(f.Q) != "" {
 		// A query of punctuation alone matches nothing rather than everything.
@@ -258,14 +264,14 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	switch f.Order {
 	case ByPosition:
 		if f.After != nil {
-			q = q.Where("(anchor_start > ? OR (anchor_start = ? AND id > ?))", f.After.Start, f.After.Start, f.After.ID)
+			q = q.Where("(anchor_start > ? OR (anchor_start = ? AND claim.id > ?))", f.After.Start, f.After.Start, f.After.ID)
 		}
-		q = q.Order("anchor_start ASC", "id ASC")
+		q = q.OrderExpr("anchor_start ASC, claim.id ASC")
 	default:
 		if f.After != nil {
-			q = q.Where("id > ?", f.After.ID)
+			q = q.Where("? > ?", bun.Safe(idCol), f.After.ID)
 		}
-		q = q.Order("id ASC")
+		q = q.OrderExpr("? ASC", bun.Safe(idCol))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, false, database.Translate(err)

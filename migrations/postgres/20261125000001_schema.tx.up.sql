@@ -94,7 +94,9 @@ CREATE INDEX claims_status ON claims (status, id);
 --bun:split
 CREATE INDEX claims_kind ON claims (kind, id);
 --bun:split
-CREATE INDEX claims_assignee ON claims (assignee_id, id);
+CREATE INDEX claims_stage_status ON claims (stage, status, id);
+--bun:split
+CREATE INDEX claims_assignee ON claims (assignee_id, stage, id);
 --bun:split
 ALTER TABLE claims ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector('simple', quote || ' ' || text)) STORED;
@@ -144,7 +146,7 @@ CREATE TABLE citations (
 --bun:split
 CREATE INDEX citations_claim ON citations (claim_id, id);
 --bun:split
-CREATE INDEX citations_source ON citations (source_id, claim_id);
+CREATE INDEX citations_source ON citations (source_id, id);
 --bun:split
 CREATE TABLE attachments (
     sha256     TEXT PRIMARY KEY,
