@@ -240,6 +240,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"limit too large", req{method: "GET", path: "/api/v1/claims?limit=500"}, 422, "limit"},
 		{"limit not a number", req{method: "GET", path: "/api/v1/claims?limit=ten"}, 422, "limit"},
 		{"unknown filter", req{method: "GET", path: "/api/v1/claims?colour=red"}, 422, "colour"},
+		{"unknown parameter on an unpaged list", req{method: "GET", path: claimPath + "/evidence?limit=5"}, 422, "limit"},
 		{"bad stage filter", req{method: "GET", path: "/api/v1/claims?stage=done"}, 422, "stage"},
 		{"bad cursor", req{method: "GET", path: "/api/v1/claims?cursor=abc"}, 422, "cursor"},
 		{"unknown claim", req{method: "GET", path: "/api/v1/claims/999999"}, 404, ""},
@@ -311,12 +312,14 @@ func TestSourcesDerivationsAndCitations(t *testing.T) {
 		t.Errorf("upstream of report = %v", detail["derived_from"])
 	}
 
-	w = e.as(editor, "PATCH", "/api/v1/sources/"+report, map[string]any{"reliability": "C", "published_at": "2020-06-01"})
+	w = e.as(editor, "PATCH", "/api/v1/sources/"+report, map[string]any{"reliability": "C"})
+	wantProblem(t, w, http.StatusPreconditionRequired, "")
+	w = e.as(editor, "PATCH", "/api/v1/sources/"+report, map[string]any{"reliability": "C", "published_at": "2020-06-01"}, "If-Match", `"1"`)
 	wantStatus(t, w, http.StatusOK)
 	if got := decode[map[string]any](t, w); got["reliability"] != "C" || got["published_at"] != "2020-06-01T00:00:00Z" {
 		t.Errorf("patched source = %v", got)
 	}
-	w = e.as(editor, "PATCH", "/api/v1/sources/"+report, map[string]any{"published_at": nil})
+	w = e.as(editor, "PATCH", "/api/v1/sources/"+report, map[string]any{"published_at": nil}, "If-Match", w.Header().Get("ETag"))
 	if got := decode[map[string]any](t, w); got["published_at"] != nil {
 		t.Errorf("published_at not cleared: %v", got)
 	}

@@ -138,6 +138,10 @@ type RevisionResponse struct {
 }
 
 func (s *Server) listRevisions(c *gin.Context) error {
+	// Not paginated, but a mistyped parameter is still an error rather than ignored.
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 // CitationRequest is the body of POST /api/v1/claims/{id}/citations.
 type CitationRequest struct {
 	SourceID    ID     `json:"source_id" validate:"required"`
-	Attribution string `json:"attribution" validate:"max=2000"`
+	Attribution string `json:"attribution" validate:"max=1000"`
 	Locator     string `json:"locator" validate:"max=500"`
 	Relation    string `json:"relation" validate:"omitempty,oneof=attributed_to quoted_from derived_from"`
 }
@@ -42,6 +42,10 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 }
 
 func (s *Server) listCitations(c *gin.Context) error {
+	// Not paginated, but a mistyped parameter is still an error rather than ignored.
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err

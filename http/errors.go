@@ -80,7 +80,7 @@ func problemOf(err error, instance string) Problem {
 // writeError is the one function that answers a request with an error. It logs internal
 // errors with their cause and nothing else.
 func (s *Server) writeError(c *gin.Context, err error) {
-	p := problemOf(err, c.Request.URL.Path)
+	p := problemOf(err, c.Request.URL.EscapedPath())
 	if p.Status >= 500 && !errors.Is(err, errClientGone) {
 		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
 			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Any("error", err))

@@ -80,6 +80,10 @@ func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
 }
 
 func (s *Server) listEvidence(c *gin.Context) error {
+	// Not paginated, but a mistyped parameter is still an error rather than ignored.
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ func (s *Server) routes() {
 		s.engine.Handle(method, path, s.require(a), s.handle(h))
 	}
 	r("GET", "/healthz", public, s.health)
+	r("GET", "/api/openapi.json", public, s.openAPI)
 
 	const api = "/api/v1"
 	r("GET", api+"/articles", read, s.listArticles)
@@ -33,6 +34,7 @@ func (s *Server) routes() {
 	r("GET", api+"/claims/:id/citations", read, s.listCitations)
 	r("POST", api+"/claims/:id/citations", edit, s.createCitation)
 	r("GET", api+"/claims/:id/provenance", read, s.getProvenance)
+	r("GET", api+"/claims/:id/claimreview", read, s.getClaimReview)
 
 	r("GET", api+"/evidence/:id", read, s.getEvidence)
 	r("POST", api+"/evidence/:id/withdraw", review, s.withdrawEvidence)

@@ -29,6 +29,7 @@ type Server struct {
 	validate   *validator.Validate
 	engine     *gin.Engine
 	maxUpload  int64
+	openAPIDoc openAPIDocument
 }
 
 // Deps are what the server is built from; main wires them.
@@ -55,6 +56,7 @@ func NewServer(d Deps) *Server {
 		identity:   d.Identity,
 		logger:     d.Logger,
 		maxUpload:  d.MaxUploadBytes,
+		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
 	}
 	e := gin.New()

@@ -173,7 +173,7 @@ func (s *Server) updateSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, false)
+	version, err := ifMatch(c, true)
 	if err != nil {
 		return err
 	}

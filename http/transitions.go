@@ -67,6 +67,10 @@ func (s *Server) transition(c *gin.Context) error {
 }
 
 func (s *Server) listTransitions(c *gin.Context) error {
+	// Not paginated, but a mistyped parameter is still an error rather than ignored.
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err

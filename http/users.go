@@ -142,6 +142,10 @@ func (s *Server) updateUser(c *gin.Context) error {
 }
 
 func (s *Server) listTokens(c *gin.Context) error {
+	// Not paginated, but a mistyped parameter is still an error rather than ignored.
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
 		return err

@@ -65,6 +65,7 @@ func TestRoleMatrix(t *testing.T) {
 		"GET /api/v1/claims/:id/citations":          "read",
 		"POST /api/v1/claims/:id/citations":         "edit",
 		"GET /api/v1/claims/:id/provenance":         "read",
+		"GET /api/v1/claims/:id/claimreview":        "read",
 		"GET /api/v1/evidence/:id":                  "read",
 		"POST /api/v1/evidence/:id/withdraw":        "review",
 		"GET /api/v1/attachments/:sha256":           "read",
@@ -83,6 +84,7 @@ func TestRoleMatrix(t *testing.T) {
 		"POST /api/v1/users/:id/tokens":             "admin",
 		"DELETE /api/v1/users/:id/tokens/:token_id": "admin",
 		"GET /healthz":                              "public",
+		"GET /api/openapi.json":                     "public",
 	}
 	routes := e.handler.(*gin.Engine).Routes()
 	for _, rt := range routes {

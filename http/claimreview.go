@@ -1,0 +1,116 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"verity/claims"
+	"verity/claims/fault"
+	"verity/provenance"
+)
+
+// rating places a verdict on schema.org's 1 (worst) to 5 (best) scale with the name readers
+// see; unverifiable has no place on the scale (value 0) and is published by name alone.
+func rating(st claims.Status) (value int, name string) {
+	switch st {
+	case claims.StatusFalse:
+		return 1, "False"
+	case claims.StatusMisleading:
+		return 2, "Misleading"
+	case claims.StatusDisputed:
+		return 3, "Disputed"
+	case claims.StatusOutdated:
+		return 3, "Outdated"
+	case claims.StatusVerified:
+		return 5, "True"
+	}
+	return 0, "Unverifiable"
+}
+
+// getClaimReview answers the schema.org ClaimReview JSON-LD of a signed-off verdict, for
+// publishing beside the article. Claims that are not closed have no verdict to publish.
+func (s *Server) getClaimReview(c *gin.Context) error {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	g, err := s.provenance.ClaimGraph(ctx, id)
+	if err != nil {
+		return err
+	}
+	if g.Claim.Stage != claims.StageClosed {
+		return fault.New(fault.Conflict, "claim %d is %s: a ClaimReview exists only for a signed-off verdict", id, g.Claim.Stage)
+	}
+	events, err := s.claims.FindReviewEvents(ctx, id)
+	if err != nil {
+		return err
+	}
+	var signed time.Time
+	for _, e := range events {
+		if e.Action == claims.ActionSignOff {
+			signed = e.CreatedAt
+		}
+	}
+	c.Header("Content-Type", "application/ld+json")
+	c.JSON(http.StatusOK, claimReview(g, signed, baseURL(c)))
+	return nil
+}
+
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+func claimReview(g *provenance.Graph, signed time.Time, base string) map[string]any {
+	cl, a := g.Claim, g.Article
+	value, name := rating(cl.Status)
+	reviewRating := map[string]any{"@type": "Rating", "alternateName": name}
+	if value > 0 {
+		reviewRating["ratingValue"] = value
+		reviewRating["bestRating"] = 5
+		reviewRating["worstRating"] = 1
+	}
+	appearance := map[string]any{"@type": "NewsArticle", "headline": a.Title}
+	if a.URL != "" {
+		appearance["url"] = a.URL
+	}
+	if a.Outlet != "" {
+		appearance["publisher"] = map[string]any{"@type": "Organization", "name": a.Outlet}
+	}
+	if a.PublishedAt != nil {
+		appearance["datePublished"] = a.PublishedAt.Format(time.DateOnly)
+	}
+	item := map[string]any{"@type": "Claim", "appearance": appearance}
+	// The claim's author is the first source it is attributed to, when there is one.
+	for _, ct := range g.Citations {
+		if ct.Source != nil {
+			kind := "Organization"
+			if ct.Source.Kind == provenance.SourceKind("named_person") || ct.Source.Kind == provenance.SourceKind("anonymous_official") {
+				kind = "Person"
+			}
+			item["author"] = map[string]any{"@type": kind, "name": ct.Source.Name}
+			break
+		}
+	}
+	review := map[string]any{
+		"@context":      "https://schema.org",
+		"@type":         "ClaimReview",
+		"url":           fmt.Sprintf("%s/claims/%d", base, cl.ID),
+		"claimReviewed": cl.Text,
+		"reviewBody":    cl.Rationale,
+		"reviewRating":  reviewRating,
+		"itemReviewed":  item,
+		"author":        map[string]any{"@type": "Organization", "name": "Verity"},
+	}
+	if !signed.IsZero() {
+		review["datePublished"] = signed.Format(time.DateOnly)
+	}
+	return review
+}
