@@ -95,7 +95,7 @@ func jsonTypeName(t reflect.Type) string {
 	case reflect.TypeOf(ID(0)):
 		return "an id"
 	case reflect.TypeOf(Time{}):
-		return "a time"
+		return "an RFC 3339 time (2021-08-26T14:00:00Z) or a date (2021-08-26)"
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -200,7 +200,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not a time: use RFC 3339 (2021-08-26T14:00:00Z) or a date (2021-08-26)", s)
+	return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Time]()}
 }
 
 func timePtr(t *Time) *time.Time {

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +28,8 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return fmt.Errorf("not a valid id")
+		// A type error lets the decoder name the field, so the client learns which id is bad.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[ID]()}
 	}
 	*id = ID(n)
 	return nil

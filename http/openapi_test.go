@@ -427,7 +427,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.do(call{role: viewer, method: "GET", path: v1 + "/claims?limit=500", status: 422, nonconforming: true})
 	c.do(call{role: editor, method: "POST", path: v1 + "/claims", body: map[string]any{"article_id": articleID, "quote": "not in the text"}, status: 422})
 	c.do(call{role: editor, method: "POST", path: v1 + "/articles", body: `{"title": `, status: 400, nonconforming: true})
-	c.do(call{role: editor, method: "POST", path: v1 + "/claims", body: map[string]any{"article_id": "abc", "quote": "x"}, status: 400, nonconforming: true})
+	c.do(call{role: editor, method: "POST", path: v1 + "/claims", body: map[string]any{"article_id": "abc", "quote": "x"}, status: 422, nonconforming: true})
 	c.do(call{role: editor, method: "POST", path: v1 + "/articles", body: "title=x", contentType: "text/plain", status: 415, nonconforming: true})
 	c.do(call{role: viewer, method: "GET", path: v1 + "/claims/999999", status: 404})
 	c.do(call{role: editor, method: "PATCH", path: v1 + "/claims/" + claimID, header: []string{"If-Match", `"99"`}, body: map[string]any{"kind": "event"}, status: 412})
