@@ -26,13 +26,27 @@ const PostgresEnv = "VERITY_TEST_POSTGRES"
 // dropped afterwards. The same tests thus cover both dialects.
 func Open(t testing.TB, opts ...database.Option) *database.DB {
 	t.Helper()
-	if admin := os.Getenv(PostgresEnv); admin != "" {
-		return openPostgres(t, admin, opts...)
-	}
-	return OpenAt(t, filepath.Join(t.TempDir(), "verity.db"), opts...)
+	return OpenMany(t, 1, opts...)[0]
 }
 
-func openPostgres(t testing.TB, admin string, opts ...database.Option) *database.DB {
+// OpenMany is Open with n handles on the same database, each with its own pools, as n
+// servers sharing one database would have.
+func OpenMany(t testing.TB, n int, opts ...database.Option) []*database.DB {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "verity.db")
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		dsn = createPostgres(t, admin)
+	}
+	dbs := make([]*database.DB, n)
+	for i := range dbs {
+		dbs[i] = OpenAt(t, dsn, opts...)
+	}
+	return dbs
+}
+
+// createPostgres creates a fresh database on the server at admin, dropped when t ends, and
+// returns its URL.
+func createPostgres(t testing.TB, admin string) string {
 	t.Helper()
 	ctx := context.Background()
 	adminDB, err := database.Open(ctx, admin)
@@ -56,22 +70,15 @@ func openPostgres(t testing.TB, admin string, opts ...database.Option) *database
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	db, err := database.Open(ctx, u.String(), opts...)
-	if err != nil {
-		t.Fatalf("open %s: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := migrations.Apply(ctx, db.Bun()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return u.String()
 }
 
-// OpenAt is Open with a chosen file, for tests that reopen the same database.
-func OpenAt(t testing.TB, path string, opts ...database.Option) *database.DB {
+// OpenAt opens and migrates the database at dsn (a SQLite path or a postgres:// URL), for
+// tests that reopen the same database; it is closed when t ends.
+func OpenAt(t testing.TB, dsn string, opts ...database.Option) *database.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := database.Open(ctx, path, opts...)
+	db, err := database.Open(ctx, dsn, opts...)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"verity/claims/fault"
@@ -146,5 +147,40 @@ func TestVerifyKnownHeadCatchesTruncation(t *testing.T) {
 	r, _ = audit.Verify(ctx, db.Reader(), noted)
 	if r.OK || r.KnownHeadFound == nil || *r.KnownHeadFound {
 		t.Errorf("verify with removed head = %+v", r)
+	}
+}
+
+// TestServersSharingADatabaseExtendOneChain appends from several handles on one database at
+// once, as several servers would: the chain stays one chain, without gaps or forks.
+func TestServersSharingADatabaseExtendOneChain(t *testing.T) {
+	dbs := dbtest.OpenMany(t, 3)
+	const perServer = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, len(dbs)*perServer)
+	for s, db := range dbs {
+		for i := range perServer {
+			wg.Go(func() {
+				errs <- db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
+					_, err := audit.Append(ctx, tx, audit.Record{
+						Actor: fmt.Sprintf("server:%d", s), Action: "test.append", EntityType: "test", EntityID: fmt.Sprint(i),
+					})
+					return err
+				})
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := audit.Verify(context.Background(), dbs[0].Reader(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.Count != int64(len(dbs)*perServer) {
+		t.Errorf("verify = %+v, want ok with %d events", r, len(dbs)*perServer)
 	}
 }
