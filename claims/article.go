@@ -114,16 +114,9 @@ func (s *Store) CreateArticle(ctx context.Context, actor Actor, f ArticleFields)
 	if err := f.normalize(); err != nil {
 		return nil, err
 	}
-	var a *Article
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		a, err = CreateArticleTx(ctx, tx, actor, f)
-		return err
+	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Article, error) {
+		return CreateArticleTx(ctx, tx, actor, f)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // CreateArticleTx is CreateArticle inside a caller's transaction, for loaders that write an

@@ -3,6 +3,7 @@ package claims
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,26 +135,9 @@ const (
 	maxShortText  = 200
 )
 
-func validKind(k Kind) bool     { return contains(Kinds(), k) }
-func validStage(s Stage) bool   { return contains(Stages(), s) }
-func validStatus(s Status) bool { return contains(Statuses(), s) }
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func oneOf[T ~string](list []T) string {
-	parts := make([]string, len(list))
-	for i, v := range list {
-		parts[i] = string(v)
-	}
-	return "must be one of " + strings.Join(parts, ", ")
-}
+func validKind(k Kind) bool     { return slices.Contains(Kinds(), k) }
+func validStage(s Stage) bool   { return slices.Contains(Stages(), s) }
+func validStatus(s Status) bool { return slices.Contains(Statuses(), s) }
 
 // validateQuantities checks each quantity's bounds and date, reporting fields as
 // quantities[i].name.

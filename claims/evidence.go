@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,8 +104,8 @@ func (n *NewEvidence) normalize() error {
 	if len(n.Excerpt) > maxEvidenceText {
 		errs.Add("excerpt", fmt.Sprintf("must be at most %d bytes", maxEvidenceText))
 	}
-	if !contains(Stances(), n.Stance) {
-		errs.Add("stance", oneOf(Stances()))
+	if !slices.Contains(Stances(), n.Stance) {
+		errs.Add("stance", fault.OneOf(Stances()))
 	}
 	if n.URL == "" && n.Excerpt == "" && n.Upload == nil {
 		errs.Add("url", "evidence needs a url, an excerpt or an attachment")

@@ -79,7 +79,7 @@ func (n *NewClaim) normalize() error {
 		n.Kind = KindOther
 	}
 	if !validKind(n.Kind) {
-		errs.Add("kind", oneOf(Kinds()))
+		errs.Add("kind", fault.OneOf(Kinds()))
 	}
 	if n.Quantities == nil {
 		n.Quantities = []Quantity{}
@@ -95,16 +95,9 @@ func (s *Store) CreateClaim(ctx context.Context, actor Actor, n NewClaim) (*Clai
 	if err := n.normalize(); err != nil {
 		return nil, err
 	}
-	var c *Claim
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		c, err = CreateClaimTx(ctx, tx, actor, n)
-		return err
+	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Claim, error) {
+		return CreateClaimTx(ctx, tx, actor, n)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // CreateClaimTx is CreateClaim inside a caller's transaction, for loaders that write an
@@ -203,13 +196,13 @@ type Filter struct {
 func (f Filter) Validate() error {
 	errs := fault.Fields{}
 	if f.Stage != "" && !validStage(f.Stage) {
-		errs.Add("stage", oneOf(Stages()))
+		errs.Add("stage", fault.OneOf(Stages()))
 	}
 	if f.Status != "" && !validStatus(f.Status) {
-		errs.Add("status", oneOf(Statuses()))
+		errs.Add("status", fault.OneOf(Statuses()))
 	}
 	if f.Kind != "" && !validKind(f.Kind) {
-		errs.Add("kind", oneOf(Kinds()))
+		errs.Add("kind", fault.OneOf(Kinds()))
 	}
 	if f.Limit <= 0 {
 		errs.Add("limit", "must be positive")
@@ -339,7 +332,7 @@ func (s *Store) UpdateClaim(ctx context.Context, actor Actor, id, version int64,
 		}
 	}
 	if u.Kind != nil && !validKind(*u.Kind) {
-		errs.Add("kind", oneOf(Kinds()))
+		errs.Add("kind", fault.OneOf(Kinds()))
 	}
 	if u.Quantities != nil {
 		if *u.Quantities == nil {

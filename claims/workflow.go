@@ -86,7 +86,7 @@ type ReviewEvent struct {
 func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, t Transition) (*Claim, *ReviewEvent, error) {
 	m, ok := moves()[t.Action]
 	if !ok {
-		return nil, nil, fault.Field("action", oneOf(Actions()))
+		return nil, nil, fault.Field("action", fault.OneOf(Actions()))
 	}
 	rationale, err := NormalizeText("rationale", t.Rationale)
 	if err != nil {
@@ -167,7 +167,7 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 		case t.Status == "":
 			errs.Add("status", "is required to propose a verdict")
 		case !validStatus(t.Status):
-			errs.Add("status", oneOf(Statuses()))
+			errs.Add("status", fault.OneOf(Statuses()))
 		case t.Status == StatusUnverified:
 			errs.Add("status", "a proposal needs a verdict other than unverified")
 		}

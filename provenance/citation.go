@@ -3,6 +3,7 @@ package provenance
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -69,8 +70,8 @@ func (n *NewCitation) normalize() error {
 	if n.Relation == "" {
 		n.Relation = AttributedTo
 	}
-	if !contains(Relations(), n.Relation) {
-		errs.Add("relation", oneOf(Relations()))
+	if !slices.Contains(Relations(), n.Relation) {
+		errs.Add("relation", fault.OneOf(Relations()))
 	}
 	return errs.Err()
 }
@@ -89,16 +90,9 @@ func (s *Store) CreateCitation(ctx context.Context, actor claims.Actor, n NewCit
 	if err := n.normalize(); err != nil {
 		return nil, err
 	}
-	var c *Citation
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		c, err = CreateCitationTx(ctx, tx, actor, n)
-		return err
+	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Citation, error) {
+		return CreateCitationTx(ctx, tx, actor, n)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // CreateCitationTx is CreateCitation inside a caller's transaction, for loaders. It returns

@@ -59,16 +59,9 @@ func (s *Store) AddDerivation(ctx context.Context, actor claims.Actor, sourceID,
 	if err := checkDerivation(sourceID, derivedFromID, &note); err != nil {
 		return nil, err
 	}
-	var d *Derivation
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		d, err = AddDerivationTx(ctx, tx, actor, sourceID, derivedFromID, note)
-		return err
+	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Derivation, error) {
+		return AddDerivationTx(ctx, tx, actor, sourceID, derivedFromID, note)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
 }
 
 // AddDerivationTx is AddDerivation inside a caller's transaction, for loaders. It returns the

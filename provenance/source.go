@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,8 +240,8 @@ func checkTime(errs fault.Fields, name string, t *time.Time) *time.Time {
 }
 
 func checkKind(errs fault.Fields, k SourceKind) {
-	if !contains(SourceKinds(), k) {
-		errs.Add("kind", oneOf(SourceKinds()))
+	if !slices.Contains(SourceKinds(), k) {
+		errs.Add("kind", fault.OneOf(SourceKinds()))
 	}
 }
 
@@ -248,27 +249,10 @@ func checkReliability(errs fault.Fields, r Reliability) Reliability {
 	if r == "" {
 		return ReliabilityF
 	}
-	if !contains(Reliabilities(), r) {
-		errs.Add("reliability", oneOf(Reliabilities()))
+	if !slices.Contains(Reliabilities(), r) {
+		errs.Add("reliability", fault.OneOf(Reliabilities()))
 	}
 	return r
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func oneOf[T ~string](list []T) string {
-	parts := make([]string, len(list))
-	for i, v := range list {
-		parts[i] = string(v)
-	}
-	return "must be one of " + strings.Join(parts, ", ")
 }
 
 // userRef is the value stored in created_by columns: NULL for Verity itself, which is no row
@@ -307,16 +291,9 @@ func (s *Store) CreateSource(ctx context.Context, actor claims.Actor, f SourceFi
 	if err := f.normalize(); err != nil {
 		return nil, err
 	}
-	var src *Source
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		var err error
-		src, err = CreateSourceTx(ctx, tx, actor, f)
-		return err
+	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Source, error) {
+		return CreateSourceTx(ctx, tx, actor, f)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return src, nil
 }
 
 // CreateSourceTx is CreateSource inside a caller's transaction, for loaders that write

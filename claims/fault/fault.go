@@ -112,3 +112,12 @@ func As(err error) *Error {
 	}
 	return &Error{Kind: Internal, Message: "internal error", Err: err}
 }
+
+// OneOf is the message for a value outside a fixed list: "must be one of a, b, c".
+func OneOf[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = string(v)
+	}
+	return "must be one of " + strings.Join(parts, ", ")
+}

@@ -236,3 +236,19 @@ func Translate(err error) error {
 	}
 	return fault.Wrap(fault.Internal, err, "internal error")
 }
+
+// WriteValue is Write for a transaction that produces a value: the value is returned only
+// once the transaction has committed.
+func WriteValue[T any](ctx context.Context, db *DB, fn func(ctx context.Context, tx *Tx) (T, error)) (T, error) {
+	var v T
+	err := db.Write(ctx, func(ctx context.Context, tx *Tx) error {
+		var err error
+		v, err = fn(ctx, tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
