@@ -184,3 +184,31 @@ func TestServersSharingADatabaseExtendOneChain(t *testing.T) {
 		t.Errorf("verify = %+v, want ok with %d events", r, len(dbs)*perServer)
 	}
 }
+
+// TestVerifyWhileWriting verifies over and over while appends commit: a healthy chain must
+// never be reported broken because it grew during the check.
+func TestVerifyWhileWriting(t *testing.T) {
+	db := dbtest.Open(t)
+	appendN(t, db, 5)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		appendN(t, db, 150)
+	}()
+	checks := 0
+	for running := true; running || checks == 0; checks++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		r, err := audit.Verify(context.Background(), db.Reader(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK {
+			t.Fatalf("verify during writes, check %d: %+v", checks, r)
+		}
+	}
+	t.Logf("%d verifications during 150 appends", checks)
+}

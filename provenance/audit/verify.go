@@ -29,10 +29,18 @@ type Report struct {
 const verifyBatch = 2000
 
 // Verify recomputes every event's hash and link in seq order and reports the first break.
-// When knownHead is not empty it also reports whether an event with that hash is in the
-// verified chain; a missing known head makes the report not OK, since it means events were
-// removed from the end. Verify reads only, so any role allowed to audit may call it.
+// It checks the chain up to the head recorded when it starts, so appends that commit while
+// it runs are neither checked nor mistaken for tampering. When knownHead is not empty it
+// also reports whether an event with that hash is in the verified chain; a missing known
+// head makes the report not OK, since it means events were removed from the end. Verify
+// reads only, so any role allowed to audit may call it.
 func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
+	// The head row advances in the same transaction as every append, so the chain must reach
+	// exactly the head read here: a chain that ends before it has lost its newest events.
+	var h head
+	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
+		return Report{}, database.Translate(err)
+	}
 	var r Report
 	var prevHash string
 	var nextSeq int64 = 1
@@ -42,15 +50,19 @@ func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
 		r.BrokenSeq = &seq
 		r.Reason = reason
 	}
-	for {
+	for nextSeq <= h.Seq {
 		var batch []Event
 		err := db.NewSelect().Model(&batch).
-			Where("seq >= ?", nextSeq).
+			Where("seq >= ? AND seq <= ?", nextSeq, h.Seq).
 			Order("seq ASC").
 			Limit(verifyBatch).
 			Scan(ctx)
 		if err != nil {
 			return Report{}, database.Translate(err)
+		}
+		if len(batch) == 0 {
+			broken(nextSeq, fmt.Sprintf("the chain ends at event %d but the recorded head is event %d", nextSeq-1, h.Seq))
+			return finish(r, knownHead, found), nil
 		}
 		for _, e := range batch {
 			switch {
@@ -73,21 +85,12 @@ func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
 			prevHash = e.Hash
 			nextSeq = e.Seq + 1
 		}
-		if len(batch) < verifyBatch {
-			break
-		}
+	}
+	if r.HeadHash != h.Hash {
+		broken(h.Seq, "the recorded head hash does not match the chain's last event")
+		return finish(r, knownHead, found), nil
 	}
 	r.OK = true
-
-	// The head row is advanced in the same transaction as every append, so a chain that ends
-	// before it has lost its newest events.
-	var h head
-	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
-		return Report{}, database.Translate(err)
-	}
-	if h.Seq != r.HeadSeq || h.Hash != r.HeadHash {
-		broken(r.HeadSeq+1, fmt.Sprintf("chain ends at event %d but the recorded head is event %d", r.HeadSeq, h.Seq))
-	}
 	return finish(r, knownHead, found), nil
 }
 
