@@ -169,8 +169,19 @@ type Tx struct {
 //
 // Every mutation goes through here so that the writes of concurrent requests can later be
 // committed together (group commit) without touching any caller.
+//
+// On PostgreSQL every write transaction first locks the audit chain's head row. Every
+// write appends to the chain, so writes serialize on that row anyway; taking it first gives
+// all of them one lock order (no deadlocks between, say, an article edit re-anchoring claims
+// and a transition on one of them) and makes each read-check-write safe against concurrent
+// writers, as SQLite's single writer connection does.
 func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	err := db.writer.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		if db.dialect == Postgres {
+			if _, err := btx.ExecContext(ctx, "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE"); err != nil {
+				return err
+			}
+		}
 		return fn(ctx, &Tx{Tx: btx, Now: db.Now(), Engine: db.dialect})
 	})
 	return Translate(err)
