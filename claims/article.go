@@ -87,10 +87,7 @@ func (f *ArticleFields) normalize() error {
 	if len(f.Body) > MaxBodyBytes {
 		errs.Add("body", fmt.Sprintf("must be at most %d bytes", MaxBodyBytes))
 	}
-	if f.PublishedAt != nil {
-		t := f.PublishedAt.UTC().Truncate(time.Microsecond)
-		f.PublishedAt = &t
-	}
+	f.PublishedAt = StoredTime(errs, "published_at", f.PublishedAt)
 	return errs.Err()
 }
 

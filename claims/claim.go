@@ -181,3 +181,18 @@ func validateQuantities(qs []Quantity, errs fault.Fields) {
 		}
 	}
 }
+
+// StoredTime returns t as the database stores it (UTC, to the microsecond), so that what a
+// Create returns equals what a later Find reads. A time outside the years 1 to 9999, which
+// JSON, SQL and the audit trail cannot all hold, is recorded as an error on field name.
+func StoredTime(errs fault.Fields, name string, t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	if u.Year() < 1 || u.Year() > 9999 || t.IsZero() {
+		errs.Add(name, "must be a date between the years 1 and 9999, or absent")
+		return t
+	}
+	return &u
+}

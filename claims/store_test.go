@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -285,5 +286,36 @@ func TestFindClaimsFiltersAndSearches(t *testing.T) {
 	}
 	if _, _, err := s.FindClaims(ctx, claims.Filter{Stage: "done", Limit: 5}); !fault.Is(err, fault.Invalid) {
 		t.Errorf("bad stage: err = %v", err)
+	}
+}
+
+func TestStoredTime(t *testing.T) {
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	tests := []struct {
+		in   *time.Time
+		want string
+		bad  bool
+	}{
+		{nil, "", false},
+		{at("2021-08-27T10:00:00.1234567+02:00"), "2021-08-27T08:00:00.123456Z", false},
+		{at("9999-12-31T23:00:00-02:00"), "", true},
+		{at("0001-01-01T00:00:00Z"), "", true},
+		{at("0001-01-01T00:00:01Z"), "0001-01-01T00:00:01Z", false},
+	}
+	for _, tt := range tests {
+		errs := fault.Fields{}
+		got := claims.StoredTime(errs, "at", tt.in)
+		if (len(errs) > 0) != tt.bad {
+			t.Errorf("%v: errors %v", tt.in, errs)
+		}
+		if !tt.bad && tt.in != nil && got.Format(time.RFC3339Nano) != tt.want {
+			t.Errorf("%v → %v, want %s", tt.in, got, tt.want)
+		}
 	}
 }

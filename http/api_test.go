@@ -229,6 +229,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"bad quantity", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"Isis-K","start":0,"quantities":[{"value":5,"lower":9,"unit":"x"}]}`}, 422, "quantities[0].value"},
 		{"bad quantity date", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"Isis-K","start":0,"quantities":[{"value":5,"unit":"x","as_of":"Aug 26"}]}`}, 422, "quantities[0].as_of"},
 		{"bad time", req{method: "POST", path: "/api/v1/articles", body: `{"title":"t","body":"b","published_at":"yesterday"}`}, 422, "published_at"},
+		{"year after 9999 in UTC", req{method: "POST", path: "/api/v1/articles", body: `{"title":"t","body":"b","published_at":"9999-12-31T23:00:00-02:00"}`}, 422, "published_at"},
+		{"year 0", req{method: "POST", path: "/api/v1/sources", body: `{"kind":"report","name":"n","published_at":"0000-01-01"}`}, 422, "published_at"},
 		{"bad url", req{method: "POST", path: "/api/v1/sources", body: `{"kind":"report","name":"n","url":"not a url"}`}, 422, "url"},
 		{"bad source kind", req{method: "POST", path: "/api/v1/sources", body: `{"kind":"rumour","name":"n"}`}, 422, "kind"},
 		{"bad reliability", req{method: "POST", path: "/api/v1/sources", body: `{"kind":"report","name":"n","reliability":"Z"}`}, 422, "reliability"},

@@ -195,7 +195,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if parsed, err := time.Parse(layout, s); err == nil {
+		if parsed, err := time.Parse(layout, s); err == nil && parsed.UTC().Year() >= 1 && parsed.UTC().Year() <= 9999 {
 			t.Time = parsed.UTC()
 			return nil
 		}

@@ -121,7 +121,7 @@ func (f *SourceFields) normalize() error {
 	checkText(errs, "affiliation", &f.Affiliation, MaxText, false)
 	checkURL(errs, &f.URL)
 	checkText(errs, "publisher", &f.Publisher, MaxText, false)
-	f.PublishedAt = checkTime(errs, "published_at", f.PublishedAt)
+	f.PublishedAt = claims.StoredTime(errs, "published_at", f.PublishedAt)
 	f.Reliability = checkReliability(errs, f.Reliability)
 	checkText(errs, "notes", &f.Notes, MaxNotes, false)
 	return errs.Err()
@@ -152,7 +152,7 @@ func (u *SourceUpdate) normalize() error {
 	text("publisher", &u.Publisher, MaxText, false)
 	text("notes", &u.Notes, MaxNotes, false)
 	if u.PublishedAt != nil {
-		t := checkTime(errs, "published_at", *u.PublishedAt)
+		t := claims.StoredTime(errs, "published_at", *u.PublishedAt)
 		u.PublishedAt = &t
 	}
 	if u.Reliability != nil {
@@ -223,20 +223,6 @@ func checkURL(errs fault.Fields, v *string) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs.Add("url", "must be an absolute http or https URL")
 	}
-}
-
-// checkTime stores times as the database does (UTC, microseconds), so that what Create
-// returns equals what a later Find reads.
-func checkTime(errs fault.Fields, name string, t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	if t.IsZero() {
-		errs.Add(name, "must be a real date or absent")
-		return t
-	}
-	u := t.UTC().Truncate(time.Microsecond)
-	return &u
 }
 
 func checkKind(errs fault.Fields, k SourceKind) {
