@@ -45,6 +45,12 @@ func Locate(body, quote string, start *int) (Anchor, error) {
 	if strings.TrimSpace(quote) == "" {
 		return Anchor{}, fault.Field("quote", "must not be empty")
 	}
+	if !utf8.ValidString(quote) {
+		return Anchor{}, fault.Field("quote", "must be valid UTF-8")
+	}
+	if !utf8.ValidString(body) {
+		return Anchor{}, fault.New(fault.Invalid, "the article body is not valid UTF-8")
+	}
 	text := []rune(body)
 	q := []rune(quote)
 	if start != nil {
@@ -53,7 +59,7 @@ func Locate(body, quote string, start *int) (Anchor, error) {
 			return Anchor{}, fault.Field("start", fmt.Sprintf("must be between 0 and %d, the body's length in code points", len(text)))
 		}
 		if s+len(q) > len(text) || string(text[s:s+len(q)]) != quote {
-			at := occurrences(text, q, 5)
+			at := occurrences(body, quote, 5)
 			if len(at) == 0 {
 				return Anchor{}, fault.Field("quote", "does not occur in the article body")
 			}
@@ -61,7 +67,7 @@ func Locate(body, quote string, start *int) (Anchor, error) {
 		}
 		return anchorAt(text, s, len(q)), nil
 	}
-	at := occurrences(text, q, 5)
+	at := occurrences(body, quote, 5)
 	switch len(at) {
 	case 0:
 		return Anchor{}, fault.Field("quote", "does not occur in the article body")
@@ -84,27 +90,28 @@ func anchorAt(text []rune, start, n int) Anchor {
 }
 
 // occurrences returns up to limit code point offsets at which q occurs in text, overlapping
-// occurrences included.
-func occurrences(text, q []rune, limit int) []int {
-	var at []int
-	if len(q) == 0 {
+// occurrences included. It searches the UTF-8 bytes with strings.Index, which is linear in
+// practice, and counts code points only up to each match, so that a long body and a long
+// quote cannot hold the writer for seconds.
+func occurrences(text, q string, limit int) []int {
+	if q == "" {
 		return nil
 	}
-	for i := 0; i+len(q) <= len(text) && len(at) < limit; i++ {
-		if text[i] == q[0] && equalRunes(text[i:i+len(q)], q) {
-			at = append(at, i)
+	var at []int
+	byteOff, runeOff := 0, 0
+	for len(at) < limit {
+		i := strings.Index(text[byteOff:], q)
+		if i < 0 {
+			break
 		}
+		runeOff += utf8.RuneCountInString(text[byteOff : byteOff+i])
+		at = append(at, runeOff)
+		// Step one code point past the match's start, to find overlapping occurrences too.
+		_, size := utf8.DecodeRuneInString(text[byteOff+i:])
+		byteOff += i + size
+		runeOff++
 	}
 	return at
-}
-
-func equalRunes(a, b []rune) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func listOffsets(at []int) string {
@@ -125,7 +132,7 @@ func listOffsets(at []int) string {
 func Reanchor(old Anchor, body string) (a Anchor, ok bool) {
 	text := []rune(body)
 	q := []rune(old.Exact)
-	at := occurrences(text, q, len(text)+1)
+	at := occurrences(body, old.Exact, len(text)+1)
 	if len(at) == 0 {
 		return Anchor{}, false
 	}
