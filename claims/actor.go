@@ -44,8 +44,9 @@ func (r Role) rank() int {
 	return 0
 }
 
-// AtLeast reports whether r has every write right of min.
-func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() && r.rank() > 0 || r == min }
+// AtLeast reports whether r has every write right of min. Viewers and auditors have none,
+// so they are at least only themselves.
+func (r Role) AtLeast(min Role) bool { return (r.rank() >= min.rank() && r.rank() > 0) || r == min }
 
 // Actor is who makes a change: a user with a role, or Verity itself (UserID 0).
 type Actor struct {

@@ -120,3 +120,27 @@ func TestReplaceArticleWithOneVersionOnceOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementIsFrozenFromProposalOn(t *testing.T) {
+	f := newFixture(t)
+	text := "A different statement."
+	for _, stage := range []claims.Stage{claims.StageAwaitingSignoff, claims.StageClosed} {
+		c := f.at(t, stage)
+		_, err := f.s.UpdateClaim(f.ctx, f.as(t, "eve"), c.ID, c.Version, claims.ClaimUpdate{Text: &text})
+		wantKind(t, err, fault.Conflict, "")
+	}
+	c := f.at(t, claims.StageInReview)
+	if _, err := f.s.UpdateClaim(f.ctx, f.as(t, "eve"), c.ID, c.Version, claims.ClaimUpdate{Text: &text}); err != nil {
+		t.Errorf("in review: %v", err)
+	}
+}
+
+func TestMissingRightComesBeforeStaleVersionOrStage(t *testing.T) {
+	f := newFixture(t)
+	c := f.at(t, claims.StageInReview)
+	// A reviewer may never sign off: 403, whatever the version or stage says.
+	_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version+7, signOff)
+	wantKind(t, err, fault.Forbidden, "")
+	_, _, err = f.s.Transition(f.ctx, f.as(t, "vic"), c.ID, c.Version, start)
+	wantKind(t, err, fault.Forbidden, "")
+}

@@ -310,8 +310,8 @@ type ClaimUpdate struct {
 }
 
 // UpdateClaim changes a claim's statement, kind or quantities. version must be the claim's
-// current version (PreconditionFailed otherwise); a closed claim must be reopened first
-// (Conflict). Editors may call it.
+// current version (PreconditionFailed otherwise); a claim awaiting sign-off or closed must be
+// rejected or reopened first (Conflict). Editors may call it.
 func (s *Store) UpdateClaim(ctx context.Context, actor Actor, id, version int64, u ClaimUpdate) (*Claim, error) {
 	if u.Text == nil && u.Kind == nil && u.Quantities == nil {
 		return nil, fault.New(fault.Invalid, "nothing to change: give text, kind or quantities")
@@ -349,8 +349,10 @@ func (s *Store) UpdateClaim(ctx context.Context, actor Actor, id, version int64,
 		if err != nil {
 			return err
 		}
-		if old.Stage == StageClosed {
-			return fault.New(fault.Conflict, "claim %d is closed; reopen it before editing", id)
+		// A verdict is signed off on the statement the proposer judged: freeze it from the
+		// proposal on.
+		if old.Stage == StageAwaitingSignoff || old.Stage == StageClosed {
+			return fault.New(fault.Conflict, "claim %d is %s; reject or reopen it before editing", id, old.Stage)
 		}
 		next := *old
 		if u.Text != nil {

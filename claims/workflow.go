@@ -88,6 +88,11 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	if !ok {
 		return nil, nil, fault.Field("action", fault.OneOf(Actions()))
 	}
+	// A missing right is reported before anything about the claim, so that a caller who may
+	// not take this action learns that and nothing else.
+	if !actor.Role.AtLeast(m.minRole) {
+		return nil, nil, fault.New(fault.Forbidden, "%s needs the %s role or above", t.Action, m.minRole)
+	}
 	rationale, err := NormalizeText("rationale", t.Rationale)
 	if err != nil {
 		return nil, nil, err
@@ -105,9 +110,6 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 		}
 		if old.Stage != m.from {
 			return fault.New(fault.Conflict, "cannot %s claim %d: it is %s, and %s applies only to %s claims", t.Action, id, old.Stage, t.Action, m.from)
-		}
-		if !actor.Role.AtLeast(m.minRole) {
-			return fault.New(fault.Forbidden, "%s needs the %s role or above", t.Action, m.minRole)
 		}
 		next := *old
 		if err := apply(ctx, tx, actor, &next, t); err != nil {
