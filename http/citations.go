@@ -116,6 +116,7 @@ type GraphResponse struct {
 	Citations   []CitationResponse   `json:"citations"`
 	Derivations []DerivationResponse `json:"derivations"`
 	Sources     []SourceResponse     `json:"sources"`
+	Evidence    []EvidenceResponse   `json:"evidence"`
 }
 
 func graphResponse(g *provenance.Graph) GraphResponse {
@@ -125,6 +126,7 @@ func graphResponse(g *provenance.Graph) GraphResponse {
 		Citations:   citationsResponse(g.Citations),
 		Derivations: derivationsResponse(g.Upstream),
 		Sources:     []SourceResponse{},
+		Evidence:    evidenceListResponse(g.Evidence),
 	}
 	for _, src := range g.Sources {
 		out.Sources = append(out.Sources, sourceResponse(src))

@@ -92,7 +92,7 @@ func claimReview(g *provenance.Graph, signed time.Time, base string) map[string]
 	for _, ct := range g.Citations {
 		if ct.Source != nil {
 			kind := "Organization"
-			if ct.Source.Kind == provenance.SourceKind("named_person") || ct.Source.Kind == provenance.SourceKind("anonymous_official") {
+			if ct.Source.Kind.IsPerson() {
 				kind = "Person"
 			}
 			item["author"] = map[string]any{"@type": kind, "name": ct.Source.Name}

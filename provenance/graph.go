@@ -21,6 +21,8 @@ type Graph struct {
 	Upstream []Derivation
 	// Sources holds every source cited or upstream, by id.
 	Sources map[int64]*Source
+	// Evidence is what reviewers attached to the claim, withdrawn items included.
+	Evidence []*claims.Evidence
 }
 
 // ClaimGraph follows a claim to its article, its cited sources and everything upstream of
@@ -70,14 +72,19 @@ func (s *Store) ClaimGraph(ctx context.Context, claimID int64) (*Graph, error) {
 	for id, src := range upstream {
 		sources[id] = src
 	}
-	return &Graph{Claim: c, Article: a, Citations: cits, Upstream: edges, Sources: sources}, nil
+	evidence, err := cs.FindEvidence(ctx, claimID)
+	if err != nil {
+		return nil, err
+	}
+	return &Graph{Claim: c, Article: a, Citations: cits, Upstream: edges, Sources: sources, Evidence: evidence}, nil
 }
 
 // ProvNamespace is the namespace of the "verity" prefix in PROV documents.
 const ProvNamespace = "urn:verity:"
 
-func claimRef(id int64) string  { return fmt.Sprintf("verity:claim/%d", id) }
-func sourceRef(id int64) string { return fmt.Sprintf("verity:source/%d", id) }
+func claimRef(id int64) string    { return fmt.Sprintf("verity:claim/%d", id) }
+func evidenceRef(id int64) string { return fmt.Sprintf("verity:evidence/%d", id) }
+func sourceRef(id int64) string   { return fmt.Sprintf("verity:source/%d", id) }
 func revisionRef(articleID int64, revision int) string {
 	return fmt.Sprintf("verity:article/%d/revision/%d", articleID, revision)
 }
@@ -96,9 +103,9 @@ func dateTime(t time.Time) map[string]any {
 	return typedLiteral(t.UTC().Format(time.RFC3339Nano), "xsd:dateTime")
 }
 
-// isAgent reports whether a source of this kind said something (a PROV agent) rather than
+// IsAgent reports whether a source of this kind said something (a PROV agent) rather than
 // being material that can be derived from (a PROV entity).
-func (k SourceKind) isAgent() bool {
+func (k SourceKind) IsAgent() bool {
 	switch k {
 	case KindReport, KindDocument, KindDataset:
 		return false
@@ -106,8 +113,11 @@ func (k SourceKind) isAgent() bool {
 	return true
 }
 
+// IsPerson reports whether a source of this kind is a person rather than a body.
+func (k SourceKind) IsPerson() bool { return k == KindNamedPerson || k == KindAnonymousOfficial }
+
 func agentType(k SourceKind) string {
-	if k == KindNamedPerson || k == KindAnonymousOfficial {
+	if k.IsPerson() {
 		return "prov:Person"
 	}
 	return "prov:Organization"
@@ -219,7 +229,7 @@ func (g *Graph) PROV() map[string]any {
 		if src.PublishedAt != nil {
 			attrs["verity:published_at"] = dateTime(*src.PublishedAt)
 		}
-		if src.Kind.isAgent() {
+		if src.Kind.IsAgent() {
 			attrs["prov:type"] = qualifiedName(agentType(src.Kind))
 			d.agent[sourceRef(id)] = attrs
 		} else {
@@ -236,7 +246,7 @@ func (g *Graph) PROV() map[string]any {
 			}
 			setIf(attrs, "verity:attribution", ci.Attribution)
 			setIf(attrs, "verity:locator", ci.Locator)
-			if kindOf(ci.SourceID).isAgent() {
+			if kindOf(ci.SourceID).IsAgent() {
 				attrs["prov:entity"] = claim
 				attrs["prov:agent"] = sourceRef(ci.SourceID)
 				d.add(d.attributedTo, "a", &d.nAttributedTo, attrs)
@@ -254,7 +264,7 @@ func (g *Graph) PROV() map[string]any {
 	for _, e := range g.Upstream {
 		attrs := map[string]any{"verity:relation": string(DerivedFrom)}
 		setIf(attrs, "verity:note", e.Note)
-		if !kindOf(e.SourceID).isAgent() && !kindOf(e.DerivedFromID).isAgent() {
+		if !kindOf(e.SourceID).IsAgent() && !kindOf(e.DerivedFromID).IsAgent() {
 			attrs["prov:generatedEntity"] = sourceRef(e.SourceID)
 			attrs["prov:usedEntity"] = sourceRef(e.DerivedFromID)
 			d.add(d.derivedFrom, "d", &d.nDerivedFrom, attrs)
@@ -263,6 +273,40 @@ func (g *Graph) PROV() map[string]any {
 		attrs["prov:influencee"] = sourceRef(e.SourceID)
 		attrs["prov:influencer"] = sourceRef(e.DerivedFromID)
 		d.add(d.influencedBy, "i", &d.nInfluenced, attrs)
+	}
+
+	// Evidence bears on the claim's verdict, not on where its words came from: each item is an
+	// entity that influenced the claim, with its stance; withdrawn items stay, marked.
+	if claim != "" {
+		for _, e := range g.Evidence {
+			ref := evidenceRef(e.ID)
+			attrs := map[string]any{
+				"prov:type":        qualifiedName("verity:Evidence"),
+				"verity:stance":    string(e.Stance),
+				"verity:withdrawn": e.WithdrawnAt != nil,
+				"verity:added_at":  dateTime(e.CreatedAt),
+			}
+			setIf(attrs, "prov:label", e.Title)
+			setIf(attrs, "verity:excerpt", e.Excerpt)
+			if e.URL != "" {
+				attrs["verity:url"] = typedLiteral(e.URL, "xsd:anyURI")
+			}
+			if e.AttachmentSHA256 != nil {
+				attrs["verity:attachment_sha256"] = *e.AttachmentSHA256
+			}
+			if e.SourceID != nil {
+				attrs["verity:source"] = sourceRef(*e.SourceID)
+			}
+			if e.WithdrawnAt != nil {
+				attrs["verity:withdrawal_reason"] = e.WithdrawalReason
+			}
+			d.entity[ref] = attrs
+			d.add(d.influencedBy, "i", &d.nInfluenced, map[string]any{
+				"prov:influencee": claim,
+				"prov:influencer": ref,
+				"verity:stance":   string(e.Stance),
+			})
+		}
 	}
 
 	return map[string]any{

@@ -1,0 +1,50 @@
+package provenance_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"verity/claims"
+	"verity/provenance"
+)
+
+func TestGraphCarriesEvidence(t *testing.T) {
+	db := mustOpenDB(t)
+	ctx := context.Background()
+	st := provenance.NewStore(db)
+	c := mustClaim(t, db, "The report counted 2,200 fighters.", "2,200 fighters")
+	rev := claims.Actor{UserID: mustUser(t, db, "rev@example.org").UserID, Role: claims.RoleReviewer}
+	cs := claims.NewStore(db)
+	kept, err := cs.AddEvidence(ctx, rev, claims.NewEvidence{ClaimID: c.ID, URL: "https://example.org/r", Title: "Report", Stance: claims.StanceSupports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := cs.AddEvidence(ctx, rev, claims.NewEvidence{ClaimID: c.ID, Excerpt: "about 2,000", Stance: claims.StanceRefutes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.WithdrawEvidence(ctx, rev, gone.ID, "misread"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.ClaimGraph(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Evidence) != 2 || g.Evidence[0].ID != kept.ID || g.Evidence[1].WithdrawnAt == nil {
+		t.Fatalf("graph evidence = %+v", g.Evidence)
+	}
+	doc := g.PROV()
+	entities := doc["entity"].(map[string]any)
+	withdrawn := entities[fmt.Sprintf("verity:evidence/%d", gone.ID)].(map[string]any)
+	if withdrawn["verity:withdrawn"] != true || withdrawn["verity:withdrawal_reason"] != "misread" || withdrawn["verity:stance"] != "refutes" {
+		t.Errorf("withdrawn evidence entity = %v", withdrawn)
+	}
+	rels, _ := relations(t, doc, "wasInfluencedBy", "prov:influencee", "prov:influencer")
+	for _, e := range g.Evidence {
+		r := relation{from: fmt.Sprintf("verity:claim/%d", c.ID), to: fmt.Sprintf("verity:evidence/%d", e.ID)}
+		if rels[r] == nil || rels[r]["verity:stance"] != string(e.Stance) {
+			t.Errorf("no influence of evidence %d on the claim: %v", e.ID, rels)
+		}
+	}
+}
