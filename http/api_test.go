@@ -242,7 +242,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"limit too large", req{method: "GET", path: "/api/v1/claims?limit=500"}, 422, "limit"},
 		{"limit not a number", req{method: "GET", path: "/api/v1/claims?limit=ten"}, 422, "limit"},
 		{"unknown filter", req{method: "GET", path: "/api/v1/claims?colour=red"}, 422, "colour"},
-		{"unknown parameter on an unpaged list", req{method: "GET", path: claimPath + "/evidence?limit=5"}, 422, "limit"},
+		{"unknown parameter on a sub-list", req{method: "GET", path: claimPath + "/evidence?stance=refutes"}, 422, "stance"},
+		{"limit on a sub-list", req{method: "GET", path: claimPath + "/evidence?limit=0"}, 422, "limit"},
 		{"bad stage filter", req{method: "GET", path: "/api/v1/claims?stage=done"}, 422, "stage"},
 		{"bad cursor", req{method: "GET", path: "/api/v1/claims?cursor=abc"}, 422, "cursor"},
 		{"unknown claim", req{method: "GET", path: "/api/v1/claims/999999"}, 404, ""},
@@ -352,5 +353,34 @@ func TestSourcesDerivationsAndCitations(t *testing.T) {
 	w = e.as(viewer, "GET", "/api/v1/sources?kind=report&q=raw", nil)
 	if list := data(t, w); len(list) != 1 || list[0]["name"] != "Raw intelligence" {
 		t.Errorf("source search = %v", list)
+	}
+}
+
+func TestSubListsPage(t *testing.T) {
+	e := newEnv(t)
+	id := e.claimByQuote("just 2,200 fighters")["id"].(string)
+	for i := range 5 {
+		w := e.as(reviewer, "POST", "/api/v1/claims/"+id+"/evidence", map[string]any{"url": fmt.Sprintf("https://example.org/%d", i), "stance": "context"})
+		wantStatus(t, w, http.StatusCreated)
+	}
+	var seen []string
+	path := "/api/v1/claims/" + id + "/evidence?limit=2"
+	for path != "" {
+		w := e.as(viewer, "GET", path, nil)
+		wantStatus(t, w, http.StatusOK)
+		p := decode[listPage](t, w)
+		if len(p.Data) > 2 {
+			t.Fatalf("page of %d", len(p.Data))
+		}
+		for _, ev := range p.Data {
+			seen = append(seen, ev["url"].(string))
+		}
+		path = ""
+		if p.Next != nil {
+			path = "/api/v1/claims/" + id + "/evidence?limit=2&cursor=" + *p.Next
+		}
+	}
+	if len(seen) != 5 || seen[0] != "https://example.org/0" || seen[4] != "https://example.org/4" {
+		t.Errorf("paged evidence = %v", seen)
 	}
 }

@@ -138,10 +138,7 @@ type RevisionResponse struct {
 }
 
 func (s *Server) listRevisions(c *gin.Context) error {
-	// Not paginated, but a mistyped parameter is still an error rather than ignored.
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
+	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
 		return err
@@ -157,6 +154,10 @@ func (s *Server) listRevisions(c *gin.Context) error {
 	for i, r := range revs {
 		out[i] = RevisionResponse{Revision: r.Revision, BodySHA256: r.BodySHA256, Body: r.Body, CreatedAt: Time{r.CreatedAt}}
 	}
-	c.JSON(http.StatusOK, page(out, false, nil))
+	p, err := pageOf(q, out, func(r RevisionResponse) int64 { return int64(r.Revision) })
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
 	return nil
 }

@@ -42,10 +42,7 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 }
 
 func (s *Server) listCitations(c *gin.Context) error {
-	// Not paginated, but a mistyped parameter is still an error rather than ignored.
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
+	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
@@ -58,7 +55,11 @@ func (s *Server) listCitations(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, page(citationsResponse(cits), false, nil))
+	p, err := pageOf(q, citationsResponse(cits), func(r CitationResponse) int64 { return int64(r.ID) })
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
 	return nil
 }
 

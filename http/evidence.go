@@ -80,10 +80,7 @@ func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
 }
 
 func (s *Server) listEvidence(c *gin.Context) error {
-	// Not paginated, but a mistyped parameter is still an error rather than ignored.
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
+	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
@@ -96,7 +93,11 @@ func (s *Server) listEvidence(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, page(evidenceListResponse(list), false, nil))
+	p, err := pageOf(q, evidenceListResponse(list), func(r EvidenceResponse) int64 { return int64(r.ID) })
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
 	return nil
 }
 

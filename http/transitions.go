@@ -67,10 +67,7 @@ func (s *Server) transition(c *gin.Context) error {
 }
 
 func (s *Server) listTransitions(c *gin.Context) error {
-	// Not paginated, but a mistyped parameter is still an error rather than ignored.
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
+	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
@@ -87,6 +84,10 @@ func (s *Server) listTransitions(c *gin.Context) error {
 	for i := range events {
 		out[i] = reviewEventResponse(&events[i])
 	}
-	c.JSON(http.StatusOK, page(out, false, nil))
+	p, err := pageOf(q, out, func(r ReviewEventResponse) int64 { return int64(r.ID) })
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
 	return nil
 }

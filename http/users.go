@@ -142,10 +142,7 @@ func (s *Server) updateUser(c *gin.Context) error {
 }
 
 func (s *Server) listTokens(c *gin.Context) error {
-	// Not paginated, but a mistyped parameter is still an error rather than ignored.
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
+	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
 		return err
@@ -162,7 +159,11 @@ func (s *Server) listTokens(c *gin.Context) error {
 	for i, t := range tokens {
 		out[i] = tokenResponse(t)
 	}
-	c.JSON(http.StatusOK, page(out, false, nil))
+	p, err := pageOf(q, out, func(r TokenResponse) int64 { return int64(r.ID) })
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
 	return nil
 }
 
