@@ -63,7 +63,7 @@ func (s *Server) require(a access) gin.HandlerFunc {
 			s.writeError(c, fault.New(fault.Unauthorized, "send Authorization: Bearer <token>; `verity token create --email E` makes one"))
 			return
 		}
-		u, err := s.identity.Authorize(c.Request.Context(), strings.TrimSpace(token))
+		u, tok, err := s.identity.Authorize(c.Request.Context(), strings.TrimSpace(token))
 		if err != nil {
 			if fault.Is(err, fault.Unauthorized) {
 				c.Header("WWW-Authenticate", `Bearer realm="verity", error="invalid_token"`)
@@ -74,6 +74,10 @@ func (s *Server) require(a access) gin.HandlerFunc {
 		if !a.allows(u.Role) {
 			s.writeError(c, fault.New(fault.Forbidden, "this needs the role of %s; you are %s", a, u.Role))
 			return
+		}
+		// The last-used time is bookkeeping: failing to write it must not fail the request.
+		if err := s.identity.MarkUsed(c.Request.Context(), tok); err != nil {
+			s.logger.Warn("could not record token use", "token_id", tok.ID, "error", err)
 		}
 		c.Set(actorKey, u.Actor())
 		c.Next()

@@ -144,6 +144,7 @@ func (s *Server) decodeEvidenceForm(c *gin.Context, req *EvidenceRequest) (*clai
 	}
 	var upload *claims.Upload
 	fields := fault.Fields{}
+	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -153,6 +154,13 @@ func (s *Server) decodeEvidenceForm(c *gin.Context, req *EvidenceRequest) (*clai
 			return nil, formReadError(err, s.maxUpload)
 		}
 		name := part.FormName()
+		// A repeated part is ambiguous (which stance? which file?), so it is refused rather
+		// than letting the last one win.
+		if seen[name] {
+			fields.Add(name, "must be given once")
+			continue
+		}
+		seen[name] = true
 		if name == "attachment" {
 			content, err := io.ReadAll(io.LimitReader(part, s.maxUpload+1))
 			if err != nil {

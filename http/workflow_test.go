@@ -204,6 +204,14 @@ func TestEvidenceAttachmentsRoundTrip(t *testing.T) {
 	wantProblem(t, w, http.StatusUnprocessableEntity, "colour")
 	w = e.multipart(reviewer, "/api/v1/claims/"+claim+"/evidence", map[string]string{"stance": "maybe"}, "a.txt", []byte("a"))
 	wantProblem(t, w, http.StatusUnprocessableEntity, "stance")
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("stance", "supports")
+	mw.WriteField("stance", "refutes")
+	mw.Close()
+	w = e.do(req{method: "POST", path: "/api/v1/claims/" + claim + "/evidence", body: buf.Bytes(), token: e.tokens[reviewer],
+		header: map[string]string{"Content-Type": mw.FormDataContentType()}})
+	wantProblem(t, w, http.StatusUnprocessableEntity, "stance")
 	if e.auditCount() != before {
 		t.Error("refused uploads wrote to the audit trail")
 	}

@@ -433,41 +433,44 @@ func (s *Store) RevokeToken(ctx context.Context, actor claims.Actor, userID, tok
 // reads do not each cost a write.
 const lastUsedGranularity = time.Minute
 
-// Authorize returns the user a token belongs to. Unknown, revoked and disabled users' tokens
-// are Unauthorized. Bookkeeping of last use is not audited: it changes no record a user made.
-func (s *Store) Authorize(ctx context.Context, secret string) (*User, error) {
+// Authorize returns the user a token belongs to, and the token. Unknown and revoked tokens
+// and disabled users' tokens are Unauthorized. It only reads; MarkUsed records the use.
+func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, error) {
 	denied := fault.New(fault.Unauthorized, "the token is not valid")
 	if !strings.HasPrefix(secret, tokenPrefix) {
-		return nil, denied
+		return nil, nil, denied
 	}
 	t := new(Token)
 	if err := s.db.Reader().NewSelect().Model(t).Where("token_hash = ?", hashToken(secret)).Scan(ctx); err != nil {
 		if fault.Is(database.Translate(err), fault.NotFound) {
-			return nil, denied
+			return nil, nil, denied
 		}
-		return nil, database.Translate(err)
+		return nil, nil, database.Translate(err)
 	}
 	if t.RevokedAt != nil {
-		return nil, denied
+		return nil, nil, denied
 	}
 	u, err := s.FindUserByID(ctx, t.UserID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.DisabledAt != nil {
-		return nil, denied
+		return nil, nil, denied
 	}
-	now := s.db.Now()
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedGranularity {
-		err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-			_, err := tx.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", tx.Now).Where("id = ?", t.ID).Exec(ctx)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	return u, t, nil
+}
+
+// MarkUsed records that t was just used, at most once per minute per token. It is
+// bookkeeping, not a change anyone made, so it is not audited; callers may treat its failure
+// as a warning rather than refuse the request.
+func (s *Store) MarkUsed(ctx context.Context, t *Token) error {
+	if t.LastUsedAt != nil && s.db.Now().Sub(*t.LastUsedAt) < lastUsedGranularity {
+		return nil
 	}
-	return u, nil
+	return s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := tx.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", tx.Now).Where("id = ?", t.ID).Exec(ctx)
+		return err
+	})
 }
 
 func notFound(err error, format string, args ...any) error {

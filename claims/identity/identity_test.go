@@ -359,7 +359,7 @@ func TestTokens(t *testing.T) {
 			return list[0].LastUsedAt
 		}
 		n := auditCount(t, db)
-		u, err := s.Authorize(ctx, secret)
+		u, err := authorizeAndMark(ctx, s, secret)
 		if err != nil || u.ID != alice.ID || u.Role != claims.RoleEditor {
 			t.Fatalf("Authorize = %+v, %v", u, err)
 		}
@@ -368,14 +368,14 @@ func TestTokens(t *testing.T) {
 		}
 		// Within a minute the time is not written again; after it, it is.
 		clock.Advance(30 * time.Second)
-		if _, err := s.Authorize(ctx, secret); err != nil {
+		if _, err := authorizeAndMark(ctx, s, secret); err != nil {
 			t.Fatal(err)
 		}
 		if got := lastUsed(); !got.Equal(start) {
 			t.Errorf("last used after 30s = %v, want %v still", got, start)
 		}
 		clock.Advance(31 * time.Second)
-		if _, err := s.Authorize(ctx, secret); err != nil {
+		if _, err := authorizeAndMark(ctx, s, secret); err != nil {
 			t.Fatal(err)
 		}
 		if got := lastUsed(); !got.Equal(start.Add(61 * time.Second)) {
@@ -390,7 +390,7 @@ func TestTokens(t *testing.T) {
 			secret[:len(secret)-1], "VRT_" + strings.TrimPrefix(secret, "vrt_"), " " + secret, tok.TokenHash, "vrt_" + tok.TokenHash,
 			"vrt_\x00", "vrt_" + strings.Repeat("A", 10000),
 		} {
-			_, err := s.Authorize(ctx, g)
+			_, err := authorizeAndMark(ctx, s, g)
 			wantKind(t, err, fault.Unauthorized, "")
 		}
 	})
@@ -402,7 +402,7 @@ func TestTokens(t *testing.T) {
 		_, err = s.RevokeToken(ctx, admin, alice.ID, tok.ID+1000)
 		wantKind(t, err, fault.NotFound, "")
 		wantNoAudit(t, db, n)
-		if _, err := s.Authorize(ctx, secret); err != nil {
+		if _, err := authorizeAndMark(ctx, s, secret); err != nil {
 			t.Fatalf("a refused revocation stopped the token: %v", err)
 		}
 
@@ -414,7 +414,7 @@ func TestTokens(t *testing.T) {
 			t.Errorf("revoked = %+v", r)
 		}
 		wantAudit(t, db, n, "token.revoke")
-		_, err = s.Authorize(ctx, secret)
+		_, err = authorizeAndMark(ctx, s, secret)
 		wantKind(t, err, fault.Unauthorized, "")
 
 		n = auditCount(t, db)
@@ -423,7 +423,7 @@ func TestTokens(t *testing.T) {
 		wantNoAudit(t, db, n)
 
 		// The other token of the same user still works; the revoked one is still listed.
-		if _, err := s.Authorize(ctx, secret2); err != nil {
+		if _, err := authorizeAndMark(ctx, s, secret2); err != nil {
 			t.Errorf("the other token: %v", err)
 		}
 		if list, _ := s.FindTokens(ctx, alice.ID); len(list) != 2 || list[0].RevokedAt == nil || list[1].RevokedAt != nil {
@@ -441,7 +441,7 @@ func TestTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantAudit(t, db, n, "user.update")
-		_, err = s.Authorize(ctx, bobSecret)
+		_, err = authorizeAndMark(ctx, s, bobSecret)
 		wantKind(t, err, fault.Unauthorized, "")
 
 		n = auditCount(t, db)
@@ -452,7 +452,7 @@ func TestTokens(t *testing.T) {
 		wantNoAudit(t, db, n)
 
 		// Alice is not affected.
-		if _, err := s.Authorize(ctx, secret2); err != nil {
+		if _, err := authorizeAndMark(ctx, s, secret2); err != nil {
 			t.Errorf("alice's token after disabling bob: %v", err)
 		}
 	})
@@ -471,4 +471,13 @@ func TestTokens(t *testing.T) {
 			t.Errorf("audit event = %+v", e)
 		}
 	})
+}
+
+// authorizeAndMark authenticates a token and records its use, as the HTTP layer does.
+func authorizeAndMark(ctx context.Context, s *identity.Store, secret string) (*identity.User, error) {
+	u, tok, err := s.Authorize(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.MarkUsed(ctx, tok)
 }
