@@ -317,7 +317,8 @@ func (q *query) err() error {
 }
 
 // ifMatch reads the version an If-Match header names. required makes a missing header an
-// error (428); a header that names no version of ours is PreconditionFailed.
+// error (428). If-Match compares strongly (RFC 9110), so a weak ETag, "*", a list of several
+// ETags or anything that is not an ETag of ours is PreconditionFailed.
 func ifMatch(c *gin.Context, required bool) (*int64, error) {
 	raw := strings.TrimSpace(c.GetHeader("If-Match"))
 	if raw == "" {
@@ -326,10 +327,15 @@ func ifMatch(c *gin.Context, required bool) (*int64, error) {
 		}
 		return nil, nil
 	}
-	raw = strings.TrimPrefix(raw, "W/")
-	v, err := strconv.ParseInt(strings.Trim(raw, `"`), 10, 64)
-	if err != nil {
-		return nil, fault.New(fault.PreconditionFailed, "If-Match %q is not an ETag of this resource", c.GetHeader("If-Match"))
+	if strings.HasPrefix(raw, "W/") {
+		return nil, fault.New(fault.PreconditionFailed, "If-Match compares strongly: send the ETag without W/")
+	}
+	if !strings.HasPrefix(raw, `"`) || !strings.HasSuffix(raw, `"`) || len(raw) < 3 || strings.Contains(raw[1:len(raw)-1], `"`) {
+		return nil, fault.New(fault.PreconditionFailed, "If-Match %q is not one ETag of this resource: send the ETag from a GET", raw)
+	}
+	v, err := strconv.ParseInt(raw[1:len(raw)-1], 10, 64)
+	if err != nil || v < 1 {
+		return nil, fault.New(fault.PreconditionFailed, "If-Match %q is not an ETag of this resource", raw)
 	}
 	return &v, nil
 }

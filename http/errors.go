@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -80,6 +81,11 @@ func problemOf(err error, instance string) Problem {
 // writeError is the one function that answers a request with an error. It logs internal
 // errors with their cause and nothing else.
 func (s *Server) writeError(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client went away; nobody reads an answer, and nothing failed on our side.
+		c.AbortWithStatus(statusClientClosedRequest)
+		return
+	}
 	p := problemOf(err, c.Request.URL.EscapedPath())
 	if p.Status >= 500 && !errors.Is(err, errClientGone) {
 		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
@@ -91,6 +97,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 }
 
 var errClientGone = errors.New("client went away")
+
+// statusClientClosedRequest is the log-only status (nginx's 499) of a request whose client
+// left before the answer.
+const statusClientClosedRequest = 499
 
 // handle adapts a handler that returns its error, so that every failure reaches writeError.
 func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {

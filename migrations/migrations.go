@@ -20,7 +20,8 @@ var files embed.FS
 // Files returns the migration files of a dialect ("sqlite" or "postgres").
 func Files(dir string) (fs.FS, error) { return fs.Sub(files, dir) }
 
-func migrator(db *bun.DB) (*migrate.Migrator, error) {
+// migrationSet reads the migrations of db's dialect.
+func migrationSet(db *bun.DB) (*migrate.Migrations, error) {
 	dir := "sqlite"
 	if db.Dialect().Name() == dialect.PG {
 		dir = "postgres"
@@ -32,6 +33,14 @@ func migrator(db *bun.DB) (*migrate.Migrator, error) {
 	set := migrate.NewMigrations()
 	if err := set.Discover(fsys); err != nil {
 		return nil, fmt.Errorf("read %s migrations: %w", dir, err)
+	}
+	return set, nil
+}
+
+func migrator(db *bun.DB) (*migrate.Migrator, error) {
+	set, err := migrationSet(db)
+	if err != nil {
+		return nil, err
 	}
 	// Marking a migration applied only once it succeeded keeps a failed one retryable.
 	return migrate.NewMigrator(db, set, migrate.WithMarkAppliedOnSuccess(true)), nil
@@ -69,18 +78,20 @@ type Migration struct {
 	Applied bool
 }
 
-// Status lists every known migration with whether it is applied.
+// Status lists every known migration with whether it is applied. It changes nothing, not
+// even on a database that was never migrated.
 func Status(ctx context.Context, db *bun.DB) ([]Migration, error) {
-	m, err := migrator(db)
+	set, err := migrationSet(db)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Init(ctx); err != nil {
-		return nil, fmt.Errorf("init migrations: %w", err)
-	}
-	all, err := m.MigrationsWithStatus(ctx)
-	if err != nil {
-		return nil, err
+	all := set.Sorted()
+	if _, err := db.ExecContext(ctx, "SELECT 1 FROM bun_migrations LIMIT 1"); err == nil {
+		// The bookkeeping table exists; without it nothing was ever applied.
+		m := migrate.NewMigrator(db, set)
+		if all, err = m.MigrationsWithStatus(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Migration, 0, len(all))
 	for _, mig := range all {

@@ -3,10 +3,12 @@ package migrations_test
 import (
 	"context"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"verity/migrations"
+	"verity/migrations/database"
 	"verity/migrations/dbtest"
 )
 
@@ -66,5 +68,30 @@ func TestApplyIsRerunnableAndStatusReportsIt(t *testing.T) {
 		if !m.Applied {
 			t.Errorf("%s is not applied", m.Name)
 		}
+	}
+}
+
+func TestStatusChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, filepath.Join(t.TempDir(), "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	status, err := migrations.Status(ctx, db.Bun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(status) == 0 {
+		t.Fatal("no migrations listed")
+	}
+	for _, m := range status {
+		if m.Applied {
+			t.Errorf("%s applied on a fresh database", m.Name)
+		}
+	}
+	var n int
+	if err := db.Reader().NewRaw("SELECT count(*) FROM sqlite_master").Scan(ctx, &n); err != nil || n != 0 {
+		t.Errorf("status created %d schema objects (%v)", n, err)
 	}
 }

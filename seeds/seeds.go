@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"verity/claims"
+	"verity/claims/fault"
 	"verity/migrations/database"
 	"verity/provenance"
 )
@@ -112,8 +113,12 @@ func Load(ctx context.Context, db *database.DB) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if a, err := claims.NewStore(db).FindArticleBySlug(ctx, Slug); err == nil {
+	a, err := claims.NewStore(db).FindArticleBySlug(ctx, Slug)
+	switch {
+	case err == nil:
 		return Result{ArticleID: a.ID, AlreadyLoaded: true}, nil
+	case !fault.Is(err, fault.NotFound):
+		return Result{}, err
 	}
 	var r Result
 	actor := claims.System()

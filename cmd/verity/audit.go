@@ -27,7 +27,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.open(ctx)
+			db, err := a.openMigrated(ctx)
 			if err != nil {
 				return err
 			}

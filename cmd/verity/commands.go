@@ -76,6 +76,27 @@ func (a *app) open(ctx context.Context) (*database.DB, error) {
 	return db, nil
 }
 
+// openMigrated opens the database for a command that only reads, refusing one whose schema
+// is not current instead of changing it.
+func (a *app) openMigrated(ctx context.Context) (*database.DB, error) {
+	db, err := database.Open(ctx, a.dsn)
+	if err != nil {
+		return nil, err
+	}
+	status, err := migrations.Status(ctx, db.Bun())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, m := range status {
+		if !m.Applied {
+			db.Close()
+			return nil, fmt.Errorf("the database %s is not migrated (%s is pending); run verity migrate first", a.dsn, m.Name)
+		}
+	}
+	return db, nil
+}
+
 func (a *app) serveCommand() *cobra.Command {
 	var addr, adminEmail string
 	var maxUpload int64

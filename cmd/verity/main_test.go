@@ -157,6 +157,7 @@ func TestStartupErrorsAreClear(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"missing directory", []string{"migrate", "--db", filepath.Join(dir, "no", "such", "dir", "v.db")}, "cannot open database"},
 		{"bad role", []string{"user", "add", "--db", filepath.Join(dir, "b.db"), "--email", "x@example.org", "--name", "X", "--role", "boss"}, "--role must be one of"},
+		{"verify an empty database", []string{"audit", "verify", "--db", filepath.Join(dir, "d.db")}, "not migrated"},
 		{"token for nobody", []string{"token", "create", "--db", filepath.Join(dir, "c.db"), "--email", "nobody@example.org"}, "not found"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere, so the check only means something for others
