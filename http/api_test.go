@@ -249,6 +249,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"limit on a sub-list", req{method: "GET", path: claimPath + "/evidence?limit=0"}, 422, "limit"},
 		{"bad stage filter", req{method: "GET", path: "/api/v1/claims?stage=done"}, 422, "stage"},
 		{"bad cursor", req{method: "GET", path: "/api/v1/claims?cursor=abc"}, 422, "cursor"},
+		{"audit window backwards", req{method: "GET", path: "/api/v1/audit?from=2026-02-01&to=2026-01-01", token: e.tokens[auditor]}, 422, "to"},
+		{"audit head not a hash", req{method: "GET", path: "/api/v1/audit/verify?head=zzz", token: e.tokens[auditor]}, 422, "head"},
 		{"unknown claim", req{method: "GET", path: "/api/v1/claims/999999"}, 404, ""},
 		{"non-numeric id", req{method: "GET", path: "/api/v1/claims/abc"}, 404, ""},
 		{"unknown route", req{method: "GET", path: "/api/v1/nothing"}, 404, ""},
@@ -258,7 +260,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.auditCount()
-			tt.r.token = e.tokens[editor]
+			if tt.r.token == "" {
+				tt.r.token = e.tokens[editor]
+			}
 			w := e.do(tt.r)
 			wantProblem(t, w, tt.status, tt.field)
 			if after := e.auditCount(); after != before {

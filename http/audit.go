@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,6 +48,9 @@ func (s *Server) listAudit(c *gin.Context) error {
 	if q.cursor(&after) {
 		f.AfterSeq = after.Seq
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		q.fields.Add("to", "must be after from")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -75,6 +79,9 @@ func (s *Server) listAudit(c *gin.Context) error {
 func (s *Server) verifyAudit(c *gin.Context) error {
 	q := newQuery(c)
 	head := q.str("head")
+	if head != "" && !isSHA256(head) {
+		q.fields.Add("head", "must be a head hash as verify reports it: 64 lowercase hex digits")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -84,4 +91,8 @@ func (s *Server) verifyAudit(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, r)
 	return nil
+}
+
+func isSHA256(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
 }

@@ -56,11 +56,16 @@ func (s *Server) getClaimReview(c *gin.Context) error {
 		}
 	}
 	c.Header("Content-Type", "application/ld+json")
-	c.JSON(http.StatusOK, claimReview(g, signed, baseURL(c)))
+	c.JSON(http.StatusOK, claimReview(g, signed, s.baseURL(c)))
 	return nil
 }
 
-func baseURL(c *gin.Context) string {
+// baseURL is the configured public URL; without one, the request's own host, which a
+// client controls, so operators publishing ClaimReviews should set --public-url.
+func (s *Server) baseURL(c *gin.Context) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
 	scheme := "http"
 	if c.Request.TLS != nil {
 		scheme = "https"

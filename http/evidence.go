@@ -255,7 +255,7 @@ func (s *Server) withdrawEvidence(c *gin.Context) error {
 
 func (s *Server) getAttachment(c *gin.Context) error {
 	sum := strings.ToLower(c.Param("sha256"))
-	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+	if !isSHA256(sum) {
 		return fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256"))
 	}
 	a, err := s.claims.FindAttachment(c.Request.Context(), sum)

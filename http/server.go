@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,7 @@ type Server struct {
 	validate   *validator.Validate
 	engine     *gin.Engine
 	maxUpload  int64
+	publicURL  string
 	openAPIDoc openAPIDocument
 }
 
@@ -41,6 +43,9 @@ type Deps struct {
 	Logger     *slog.Logger
 	// MaxUploadBytes bounds an evidence attachment; zero means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// PublicURL is where readers reach Verity (https://factcheck.example.org), for links
+	// meant to be published, such as a ClaimReview's url. Empty uses the request's host.
+	PublicURL string
 }
 
 // DefaultMaxUploadBytes bounds an evidence attachment unless configured otherwise.
@@ -56,6 +61,7 @@ func NewServer(d Deps) *Server {
 		identity:   d.Identity,
 		logger:     d.Logger,
 		maxUpload:  d.MaxUploadBytes,
+		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
 	}

@@ -9,11 +9,6 @@ import (
 	"verity/provenance"
 )
 
-const (
-	sourceKinds   = "report named_person anonymous_official organisation government news_agency photo_agency dataset document"
-	reliabilities = "A B C D E F"
-)
-
 // SourceRequest is the body of POST /api/v1/sources.
 type SourceRequest struct {
 	Kind        string `json:"kind" validate:"required,oneof=report named_person anonymous_official organisation government news_agency photo_agency dataset document"`

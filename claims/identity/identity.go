@@ -75,10 +75,10 @@ type NewUser struct {
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
+// userAudit is what the audit trail records of a user: never the password hash.
 func userAudit(u *User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "disabled_at": u.DisabledAt,
-		"password_changed": u.UpdatedAt,
 	}
 }
 
@@ -203,6 +203,9 @@ type UserUpdate struct {
 // UpdateUser changes a user's name, role, password or disabled state. Disabling a user makes
 // every token of theirs stop working. It returns NotFound and Invalid.
 func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u UserUpdate) (*User, error) {
+	if u.Name == nil && u.Role == nil && u.Disabled == nil && u.Password == nil {
+		return nil, fault.New(fault.Invalid, "nothing to change: give name, role, disabled or password")
+	}
 	errs := fault.Fields{}
 	if u.Role != nil && !u.Role.Valid() {
 		errs.Add("role", "must be one of viewer, reviewer, editor, auditor, admin")
@@ -257,9 +260,13 @@ func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u 
 			return err
 		}
 		out = &next
+		after := userAudit(out)
+		if hash != "" {
+			after["password_changed"] = true
+		}
 		_, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
-			Before: userAudit(old), After: userAudit(out),
+			Before: userAudit(old), After: after,
 		})
 		return err
 	})
@@ -374,7 +381,7 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 			return notFound(err, "user %d", userID)
 		}
 		if u.DisabledAt != nil {
-			return fault.New(fault.Invalid, "user %d is disabled", userID)
+			return fault.New(fault.Conflict, "user %d is disabled; enable them before making a token", userID)
 		}
 		t.CreatedAt = tx.Now
 		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {

@@ -446,7 +446,7 @@ func TestTokens(t *testing.T) {
 
 		n = auditCount(t, db)
 		_, _, err = s.CreateToken(ctx, admin, bob.ID, "new")
-		wantKind(t, err, fault.Invalid, "")
+		wantKind(t, err, fault.Conflict, "")
 		_, _, err = s.CreateToken(ctx, admin, bob.ID+1000, "new")
 		wantKind(t, err, fault.NotFound, "")
 		wantNoAudit(t, db, n)

@@ -98,7 +98,7 @@ func (a *app) openMigrated(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail string
+	var addr, adminEmail, publicURL string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -130,7 +130,7 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			srv := http.NewServer(http.Deps{
 				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
-				Logger: logger, MaxUploadBytes: maxUpload,
+				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publicURL,
 			})
 			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", a.dsn)
 			fmt.Fprintf(a.stdout, "Verity is listening on http://%s\n", ln.Addr())
@@ -141,6 +141,8 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&adminEmail, "admin-email", envOr(a.getenv, "VERITY_ADMIN_EMAIL", "admin@verity.local"),
 		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
+	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
+		"where readers reach Verity, for published links such as ClaimReview urls (env VERITY_PUBLIC_URL)")
 	return cmd
 }
 
