@@ -21,19 +21,34 @@ const (
 )
 
 // statusOf is the one table from error kinds to HTTP statuses.
-var statusOf = map[fault.Kind]int{
-	fault.Invalid:            http.StatusUnprocessableEntity,
-	fault.NotFound:           http.StatusNotFound,
-	fault.Conflict:           http.StatusConflict,
-	fault.PreconditionFailed: http.StatusPreconditionFailed,
-	fault.Unauthorized:       http.StatusUnauthorized,
-	fault.Forbidden:          http.StatusForbidden,
-	fault.TooLarge:           http.StatusRequestEntityTooLarge,
-	fault.Internal:           http.StatusInternalServerError,
-	kindMalformed:            http.StatusBadRequest,
-	kindPreconditionRequired: http.StatusPreconditionRequired,
-	kindUnsupportedMedia:     http.StatusUnsupportedMediaType,
-	kindMethodNotAllowed:     http.StatusMethodNotAllowed,
+func statusOf(k fault.Kind) int {
+	switch k {
+	case fault.Invalid:
+		return http.StatusUnprocessableEntity
+	case fault.NotFound:
+		return http.StatusNotFound
+	case fault.Conflict:
+		return http.StatusConflict
+	case fault.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case fault.Unauthorized:
+		return http.StatusUnauthorized
+	case fault.Forbidden:
+		return http.StatusForbidden
+	case fault.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case fault.Internal:
+		return http.StatusInternalServerError
+	case kindMalformed:
+		return http.StatusBadRequest
+	case kindPreconditionRequired:
+		return http.StatusPreconditionRequired
+	case kindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case kindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
 }
 
 // Problem is an RFC 9457 problem document.
@@ -56,10 +71,7 @@ type FieldProblem struct {
 // their cause.
 func problemOf(err error, instance string) Problem {
 	e := fault.As(err)
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := statusOf(e.Kind)
 	p := Problem{
 		Type:     "urn:verity:problem:" + string(e.Kind),
 		Title:    http.StatusText(status),

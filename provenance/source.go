@@ -362,7 +362,9 @@ func (f *SourceFilter) validate() error {
 // likeEscape makes user text match literally inside a LIKE pattern. '!' rather than a
 // backslash is the escape character because a backslash means different things in string
 // literals of the two dialects and to bun's placeholder parser.
-var likeEscape = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
 
 // FindSources lists sources matching f, at most f.Limit of them; more reports whether another
 // page follows. Paging by id means rows added between pages never shift a page. It returns
@@ -379,7 +381,7 @@ func (s *Store) FindSources(ctx context.Context, f SourceFilter) (sources []*Sou
 		q = q.Where("kind = ?", f.Kind)
 	}
 	if f.Q != "" {
-		pattern := "%" + likeEscape.Replace(strings.ToLower(f.Q)) + "%"
+		pattern := "%" + likeEscape(strings.ToLower(f.Q)) + "%"
 		q = q.Where("(lower(name) LIKE ? ESCAPE '!' OR lower(affiliation) LIKE ? ESCAPE '!' OR lower(publisher) LIKE ? ESCAPE '!')",
 			pattern, pattern, pattern)
 	}
