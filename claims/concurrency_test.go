@@ -144,3 +144,15 @@ func TestMissingRightComesBeforeStaleVersionOrStage(t *testing.T) {
 	_, _, err = f.s.Transition(f.ctx, f.as(t, "vic"), c.ID, c.Version, start)
 	wantKind(t, err, fault.Forbidden, "")
 }
+
+func TestTransitionRefusesFieldsItDoesNotUse(t *testing.T) {
+	f := newFixture(t)
+	c := f.claim(t)
+	rita := f.as(t, "rita")
+	_, _, err := f.s.Transition(f.ctx, rita, c.ID, c.Version, claims.Transition{Action: claims.ActionStart, Status: claims.StatusFalse})
+	wantKind(t, err, fault.Invalid, "status")
+	id := rita.UserID
+	c = f.move(t, rita, c, start)
+	_, _, err = f.s.Transition(f.ctx, rita, c.ID, c.Version, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusUnverifiable, Rationale: "r", AssigneeID: &id})
+	wantKind(t, err, fault.Invalid, "assignee_id")
+}

@@ -88,6 +88,14 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	if !ok {
 		return nil, nil, fault.Field("action", fault.OneOf(Actions()))
 	}
+	// A field that the action does not use is refused rather than ignored: a status sent
+	// with start, say, would look recorded when it is not.
+	if t.Status != "" && t.Action != ActionPropose {
+		return nil, nil, fault.Field("status", fmt.Sprintf("is set by propose, not by %s", t.Action))
+	}
+	if t.AssigneeID != nil && t.Action != ActionStart {
+		return nil, nil, fault.Field("assignee_id", fmt.Sprintf("is set by start, not by %s", t.Action))
+	}
 	// A missing right is reported before anything about the claim, so that a caller who may
 	// not take this action learns that and nothing else.
 	if !actor.Role.AtLeast(m.minRole) {
