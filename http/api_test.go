@@ -241,6 +241,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"patch with two ETags", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `"1", "2"`}}, 412, ""},
 		{"patch with an unquoted ETag", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `1`}}, 412, ""},
 		{"empty patch", req{method: "PATCH", path: claimPath, body: `{}`, header: map[string]string{"If-Match": `"1"`}}, 422, ""},
+		{"patch with a bad kind", req{method: "PATCH", path: claimPath, body: `{"kind":"rumour"}`, header: map[string]string{"If-Match": `"1"`}}, 422, "kind"},
 		{"patch stage", req{method: "PATCH", path: claimPath, body: `{"stage":"closed"}`, header: map[string]string{"If-Match": `"1"`}}, 422, "stage"},
 		{"limit too large", req{method: "GET", path: "/api/v1/claims?limit=500"}, 422, "limit"},
 		{"limit not a number", req{method: "GET", path: "/api/v1/claims?limit=ten"}, 422, "limit"},

@@ -14,7 +14,7 @@ type CitationRequest struct {
 	SourceID    ID     `json:"source_id" validate:"required"`
 	Attribution string `json:"attribution" validate:"max=1000"`
 	Locator     string `json:"locator" validate:"max=500"`
-	Relation    string `json:"relation" validate:"omitempty,oneof=attributed_to quoted_from derived_from"`
+	Relation    string `json:"relation" validate:"omitempty,relation"`
 }
 
 // CitationResponse is a citation with the source it names.

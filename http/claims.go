@@ -42,14 +42,14 @@ type ClaimRequest struct {
 	Quote      string        `json:"quote" validate:"required,max=4000"`
 	Start      *int          `json:"start" validate:"omitempty,gte=0"`
 	Text       string        `json:"text" validate:"max=4000"`
-	Kind       string        `json:"kind" validate:"omitempty,oneof=casualty_count estimate report_finding quote attribution event date affiliation other"`
+	Kind       string        `json:"kind" validate:"omitempty,claim_kind"`
 	Quantities []QuantityDTO `json:"quantities" validate:"max=20,dive"`
 }
 
 // ClaimPatch is the body of PATCH /api/v1/claims/{id}; absent fields stay as they are.
 type ClaimPatch struct {
 	Text       *string        `json:"text" validate:"omitempty,min=1,max=4000"`
-	Kind       *string        `json:"kind" validate:"omitempty,oneof=casualty_count estimate report_finding quote attribution event date affiliation other"`
+	Kind       *string        `json:"kind" validate:"omitempty,claim_kind"`
 	Quantities *[]QuantityDTO `json:"quantities" validate:"omitempty,max=20,dive"`
 }
 

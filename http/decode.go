@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +19,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
 
+	"verity/claims"
 	"verity/claims/fault"
+	"verity/provenance"
 )
 
 // maxJSONBytes bounds a JSON request body; an article body may be up to 2 MiB of text, which
@@ -115,9 +118,40 @@ func jsonTypeName(t reflect.Type) string {
 	return t.String()
 }
 
+// enums are the validator tags of the domain's fixed lists, so that a request DTO says
+// `validate:"claim_kind"` and the list lives in one place, the domain.
+func enums() map[string][]string {
+	return map[string][]string{
+		"claim_kind":  strs(claims.Kinds()),
+		"status":      strs(claims.Statuses()),
+		"action":      strs(claims.Actions()),
+		"stance":      strs(claims.Stances()),
+		"role":        strs(claims.Roles()),
+		"source_kind": strs(provenance.SourceKinds()),
+		"reliability": strs(provenance.Reliabilities()),
+		"relation":    strs(provenance.Relations()),
+	}
+}
+
+func strs[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // newValidator builds the validator for request DTOs; field errors use the JSON names.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
+	for tag, list := range enums() {
+		err := v.RegisterValidation(tag, func(fl validator.FieldLevel) bool {
+			return slices.Contains(list, fl.Field().String())
+		})
+		if err != nil {
+			panic(err) // only for an invalid tag name, fixed above
+		}
+	}
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
@@ -153,6 +187,9 @@ func (s *Server) validateStruct(dst any) error {
 }
 
 func validationMessage(fe validator.FieldError) string {
+	if list, ok := enums()[fe.Tag()]; ok {
+		return fault.OneOf(list)
+	}
 	switch fe.Tag() {
 	case "required":
 		return "is required"

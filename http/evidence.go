@@ -24,7 +24,7 @@ type EvidenceRequest struct {
 	URL      string `json:"url" form:"url" validate:"omitempty,http_url,max=2000"`
 	Title    string `json:"title" form:"title" validate:"max=1000"`
 	Excerpt  string `json:"excerpt" form:"excerpt" validate:"max=20000"`
-	Stance   string `json:"stance" form:"stance" validate:"required,oneof=supports refutes context"`
+	Stance   string `json:"stance" form:"stance" validate:"required,stance"`
 	SourceID *ID    `json:"source_id" form:"source_id"`
 }
 

@@ -11,26 +11,26 @@ import (
 
 // SourceRequest is the body of POST /api/v1/sources.
 type SourceRequest struct {
-	Kind        string `json:"kind" validate:"required,oneof=report named_person anonymous_official organisation government news_agency photo_agency dataset document"`
+	Kind        string `json:"kind" validate:"required,source_kind"`
 	Name        string `json:"name" validate:"required,max=1000"`
 	Affiliation string `json:"affiliation" validate:"max=1000"`
 	URL         string `json:"url" validate:"omitempty,http_url,max=1000"`
 	Publisher   string `json:"publisher" validate:"max=1000"`
 	PublishedAt *Time  `json:"published_at"`
-	Reliability string `json:"reliability" validate:"omitempty,oneof=A B C D E F"`
+	Reliability string `json:"reliability" validate:"omitempty,reliability"`
 	Notes       string `json:"notes" validate:"max=10000"`
 }
 
 // SourcePatch is the body of PATCH /api/v1/sources/{id}; absent fields stay as they are and
 // "published_at": null clears the date.
 type SourcePatch struct {
-	Kind        *string  `json:"kind" validate:"omitempty,oneof=report named_person anonymous_official organisation government news_agency photo_agency dataset document"`
+	Kind        *string  `json:"kind" validate:"omitempty,source_kind"`
 	Name        *string  `json:"name" validate:"omitempty,min=1,max=1000"`
 	Affiliation *string  `json:"affiliation" validate:"omitempty,max=1000"`
 	URL         *string  `json:"url" validate:"omitempty,max=1000"`
 	Publisher   *string  `json:"publisher" validate:"omitempty,max=1000"`
 	PublishedAt Optional `json:"published_at"`
-	Reliability *string  `json:"reliability" validate:"omitempty,oneof=A B C D E F"`
+	Reliability *string  `json:"reliability" validate:"omitempty,reliability"`
 	Notes       *string  `json:"notes" validate:"omitempty,max=10000"`
 }
 

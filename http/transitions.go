@@ -10,8 +10,8 @@ import (
 
 // TransitionRequest is the body of POST /api/v1/claims/{id}/transitions.
 type TransitionRequest struct {
-	Action     string `json:"action" validate:"required,oneof=start propose sign_off reject reopen"`
-	Status     string `json:"status" validate:"omitempty,oneof=unverified verified misleading false disputed outdated unverifiable"`
+	Action     string `json:"action" validate:"required,action"`
+	Status     string `json:"status" validate:"omitempty,status"`
 	Rationale  string `json:"rationale" validate:"max=20000"`
 	AssigneeID *ID    `json:"assignee_id"`
 }

@@ -14,14 +14,14 @@ import (
 type UserRequest struct {
 	Email    string `json:"email" validate:"required,email,max=320"`
 	Name     string `json:"name" validate:"required,max=200"`
-	Role     string `json:"role" validate:"required,oneof=viewer reviewer editor auditor admin"`
+	Role     string `json:"role" validate:"required,role"`
 	Password string `json:"password" validate:"required,min=12,max=1000"`
 }
 
 // UserPatch is the body of PATCH /api/v1/users/{id}.
 type UserPatch struct {
 	Name     *string `json:"name" validate:"omitempty,min=1,max=200"`
-	Role     *string `json:"role" validate:"omitempty,oneof=viewer reviewer editor auditor admin"`
+	Role     *string `json:"role" validate:"omitempty,role"`
 	Disabled *bool   `json:"disabled"`
 	Password *string `json:"password" validate:"omitempty,min=12,max=1000"`
 }
