@@ -52,6 +52,10 @@ func (r Role) AtLeast(min Role) bool { return (r.rank() >= min.rank() && r.rank(
 type Actor struct {
 	UserID int64
 	Role   Role
+	// TokenFrom is the admin who made the token the user acts through, when that was someone
+	// else. Whoever holds a token can act as its user, so that admin is held to the
+	// four-eyes rule as well, and the audit trail names them.
+	TokenFrom int64
 }
 
 // System returns Verity acting on its own behalf: seeding, start-up tasks, the CLI run by an
@@ -63,7 +67,15 @@ func (a Actor) AuditName() string {
 	if a.UserID == 0 {
 		return audit.System
 	}
+	if a.TokenFrom != 0 {
+		return fmt.Sprintf("user:%d via token from user:%d", a.UserID, a.TokenFrom)
+	}
 	return fmt.Sprintf("user:%d", a.UserID)
+}
+
+// is reports whether the actor is, or acts through a token made by, user id.
+func (a Actor) is(id *int64) bool {
+	return id != nil && *id != 0 && (*id == a.UserID || *id == a.TokenFrom)
 }
 
 // userRef is the value stored in created_by-style columns: NULL for the system.

@@ -199,8 +199,8 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 		c.Status, c.Rationale, c.ProposedBy = t.Status, t.Rationale, actor.userRef()
 		c.SignedOffBy = nil
 	case ActionSignOff:
-		if c.ProposedBy != nil && *c.ProposedBy == actor.UserID || c.ProposedBy == nil && actor.UserID == 0 {
-			return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict; a second editor must")
+		if actor.is(c.ProposedBy) || c.ProposedBy == nil && actor.UserID == 0 {
+			return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token they made for someone else; a second editor must")
 		}
 		c.SignedOffBy = actor.userRef()
 	case ActionReject, ActionReopen:

@@ -79,7 +79,7 @@ func (s *Server) require(a access) gin.HandlerFunc {
 		if err := s.identity.MarkUsed(c.Request.Context(), tok); err != nil {
 			s.logger.Warn("could not record token use", "token_id", tok.ID, "error", err)
 		}
-		c.Set(actorKey, u.Actor())
+		c.Set(actorKey, u.ActorVia(tok))
 		c.Next()
 	}
 }

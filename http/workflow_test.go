@@ -442,3 +442,32 @@ func TestAuditAPI(t *testing.T) {
 		t.Errorf("verify after tampering = %v, want broken at %v", r, target)
 	}
 }
+
+// TestAdminCannotSignOffThroughAMintedToken: an admin who proposes a verdict, then makes a
+// token for another editor, cannot sign off with it: four eyes hold through delegation.
+func TestAdminCannotSignOffThroughAMintedToken(t *testing.T) {
+	e := newEnv(t)
+	id := e.claimByQuote("just 2,200 fighters")["id"].(string)
+	ad := e.tokens[admin]
+	w := e.transition(ad, id, `"1"`, map[string]any{"action": "start", "assignee_id": fmt.Sprint(e.users[admin].ID)})
+	wantStatus(t, w, http.StatusOK)
+	w = e.transition(ad, id, w.Header().Get("ETag"), map[string]any{"action": "propose", "status": "unverifiable", "rationale": "no record exists"})
+	wantStatus(t, w, http.StatusOK)
+	etag := w.Header().Get("ETag")
+	w = e.as(admin, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", e.users[editor].ID), map[string]any{"name": "borrowed"})
+	wantStatus(t, w, http.StatusCreated)
+	borrowed := decode[map[string]any](t, w)["token"].(string)
+	w = e.transition(borrowed, id, etag, map[string]any{"action": "sign_off"})
+	wantProblem(t, w, http.StatusForbidden, "")
+	// The editor's own token signs off.
+	w = e.transition(e.tokens[editor], id, etag, map[string]any{"action": "sign_off"})
+	wantStatus(t, w, http.StatusOK)
+	// Whatever the borrowed token does is recorded with who made it.
+	w = e.do(req{method: "POST", path: "/api/v1/sources", token: borrowed, body: map[string]any{"kind": "report", "name": "r"}})
+	wantStatus(t, w, http.StatusCreated)
+	events := data(t, e.as(auditor, "GET", "/api/v1/audit?action=source.create&entity_id="+decode[map[string]any](t, w)["id"].(string), nil))
+	want := fmt.Sprintf("user:%d via token from user:%d", e.users[editor].ID, e.users[admin].ID)
+	if len(events) != 1 || events[0]["actor"] != want {
+		t.Errorf("audit actor = %v, want %q", events, want)
+	}
+}

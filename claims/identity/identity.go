@@ -43,14 +43,26 @@ type User struct {
 // Actor is the user as the domain sees them.
 func (u *User) Actor() claims.Actor { return claims.Actor{UserID: u.ID, Role: u.Role} }
 
+// ActorVia is the user acting through token t. A token another admin made for the user is
+// recorded on the actor, so that the workflow holds that admin to the four-eyes rule too.
+func (u *User) ActorVia(t *Token) claims.Actor {
+	a := u.Actor()
+	if t.CreatedBy != nil && *t.CreatedBy != u.ID {
+		a.TokenFrom = *t.CreatedBy
+	}
+	return a
+}
+
 // Token is an API token. Only the SHA-256 of its secret is stored.
 type Token struct {
 	bun.BaseModel `bun:"table:api_tokens"`
 
-	ID         int64      `bun:"id,pk,autoincrement"`
-	UserID     int64      `bun:"user_id"`
-	Name       string     `bun:"name"`
-	TokenHash  string     `bun:"token_hash"`
+	ID        int64  `bun:"id,pk,autoincrement"`
+	UserID    int64  `bun:"user_id"`
+	Name      string `bun:"name"`
+	TokenHash string `bun:"token_hash"`
+	// CreatedBy is the admin who made the token, or nil when the CLI made it.
+	CreatedBy  *int64     `bun:"created_by"`
 	CreatedAt  time.Time  `bun:"created_at"`
 	LastUsedAt *time.Time `bun:"last_used_at"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
@@ -375,6 +387,9 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 		return nil, "", fault.Field("name", "must be at most 200 bytes")
 	}
 	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
+	if actor.UserID != 0 {
+		t.CreatedBy = &actor.UserID
+	}
 	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		u := new(User)
 		if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {

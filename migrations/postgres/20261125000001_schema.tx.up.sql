@@ -18,6 +18,7 @@ CREATE TABLE api_tokens (
     user_id      BIGINT NOT NULL REFERENCES users (id),
     name         TEXT NOT NULL DEFAULT '',
     token_hash   TEXT NOT NULL UNIQUE,
+    created_by   BIGINT REFERENCES users (id),
     created_at   TIMESTAMPTZ NOT NULL,
     last_used_at TIMESTAMPTZ,
     revoked_at   TIMESTAMPTZ

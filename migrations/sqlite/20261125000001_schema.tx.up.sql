@@ -18,6 +18,7 @@ CREATE TABLE api_tokens (
     user_id      INTEGER NOT NULL REFERENCES users (id),
     name         TEXT NOT NULL DEFAULT '',
     token_hash   TEXT NOT NULL UNIQUE,
+    created_by   INTEGER REFERENCES users (id),
     created_at   TIMESTAMP NOT NULL,
     last_used_at TIMESTAMP,
     revoked_at   TIMESTAMP
