@@ -73,9 +73,22 @@ func (a Actor) AuditName() string {
 	return fmt.Sprintf("user:%d", a.UserID)
 }
 
-// is reports whether the actor is, or acts through a token made by, user id.
-func (a Actor) is(id *int64) bool {
-	return id != nil && *id != 0 && (*id == a.UserID || *id == a.TokenFrom)
+// people returns the users behind the actor: the user, and the admin who made the token the
+// user acts through when that is someone else.
+func (a Actor) people() []int64 {
+	if a.TokenFrom != 0 {
+		return []int64{a.UserID, a.TokenFrom}
+	}
+	return []int64{a.UserID}
+}
+
+// tokenFrom is TokenFrom as stored: NULL when the actor acts through their own token.
+func (a Actor) tokenFrom() *int64 {
+	if a.TokenFrom == 0 {
+		return nil
+	}
+	id := a.TokenFrom
+	return &id
 }
 
 // userRef is the value stored in created_by-style columns: NULL for the system.

@@ -109,9 +109,12 @@ type Claim struct {
 	Stage           Stage       `bun:"stage"`
 	Status          Status      `bun:"status"`
 	// Rationale is the reasoning behind the current status, from the last proposal.
-	Rationale   string    `bun:"rationale"`
-	AssigneeID  *int64    `bun:"assignee_id"`
-	ProposedBy  *int64    `bun:"proposed_by"`
+	Rationale  string `bun:"rationale"`
+	AssigneeID *int64 `bun:"assignee_id"`
+	ProposedBy *int64 `bun:"proposed_by"`
+	// ProposedVia is the admin who made the token the proposer acted through, if not the
+	// proposer: they may not sign the verdict off either.
+	ProposedVia *int64    `bun:"proposed_via"`
 	SignedOffBy *int64    `bun:"signed_off_by"`
 	Version     int64     `bun:"version"`
 	CreatedBy   *int64    `bun:"created_by"`
@@ -191,7 +194,7 @@ func StoredTime(errs fault.Fields, name string, t *time.Time) *time.Time {
 	}
 	u := t.UTC().Truncate(time.Microsecond)
 	if u.Year() < 1 || u.Year() > 9999 || t.IsZero() {
-		errs.Add(name, "must be a date between the years 1 and 9999, or absent")
+		errs.Add(name, "must be a date after 0001-01-01T00:00:00Z and before the year 10000 (UTC), or absent")
 		return t
 	}
 	return &u

@@ -42,7 +42,7 @@ func claimAudit(c *Claim) map[string]any {
 		"quote": c.Quote, "anchor": c.Anchor(), "anchor_state": c.AnchorState,
 		"text": c.Text, "kind": c.Kind, "quantities": c.Quantities,
 		"stage": c.Stage, "status": c.Status, "rationale": c.Rationale,
-		"assignee_id": c.AssigneeID, "proposed_by": c.ProposedBy, "signed_off_by": c.SignedOffBy,
+		"assignee_id": c.AssigneeID, "proposed_by": c.ProposedBy, "proposed_via": c.ProposedVia, "signed_off_by": c.SignedOffBy,
 		"version": c.Version,
 	}
 }

@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,19 @@ func moves() map[Action]move {
 		ActionReject:  {from: StageAwaitingSignoff, to: StageInReview, minRole: RoleEditor},
 		ActionReopen:  {from: StageClosed, to: StageInReview, minRole: RoleEditor},
 	}
+}
+
+// CheckAction reports whether actor's role may ever take action: Forbidden if not, Invalid
+// for an unknown action. Callers check it before asking for anything else, such as an ETag.
+func CheckAction(actor Actor, action Action) error {
+	m, ok := moves()[action]
+	if !ok {
+		return fault.Field("action", fault.OneOf(Actions()))
+	}
+	if !actor.Role.AtLeast(m.minRole) {
+		return fault.New(fault.Forbidden, "%s needs the %s role or above", action, m.minRole)
+	}
+	return nil
 }
 
 // Transition is a request to move a claim through the workflow.
@@ -98,8 +112,8 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	}
 	// A missing right is reported before anything about the claim, so that a caller who may
 	// not take this action learns that and nothing else.
-	if !actor.Role.AtLeast(m.minRole) {
-		return nil, nil, fault.New(fault.Forbidden, "%s needs the %s role or above", t.Action, m.minRole)
+	if err := CheckAction(actor, t.Action); err != nil {
+		return nil, nil, err
 	}
 	rationale, err := NormalizeText("rationale", t.Rationale)
 	if err != nil {
@@ -196,19 +210,26 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 				return fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
 			}
 		}
-		c.Status, c.Rationale, c.ProposedBy = t.Status, t.Rationale, actor.userRef()
+		c.Status, c.Rationale, c.ProposedBy, c.ProposedVia = t.Status, t.Rationale, actor.userRef(), actor.tokenFrom()
 		c.SignedOffBy = nil
 	case ActionSignOff:
-		if actor.is(c.ProposedBy) || c.ProposedBy == nil && actor.UserID == 0 {
-			return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token they made for someone else; a second editor must")
+		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
+		// used) may be behind the sign-off, directly or through a token.
+		proposers := []*int64{c.ProposedBy, c.ProposedVia}
+		if c.ProposedBy == nil && actor.UserID == 0 {
+			return fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
+		}
+		for _, p := range proposers {
+			if p != nil && slices.Contains(actor.people(), *p) {
+				return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
+			}
 		}
 		c.SignedOffBy = actor.userRef()
 	case ActionReject, ActionReopen:
 		if t.Rationale == "" {
 			return fault.Field("rationale", fmt.Sprintf("is required to %s a claim", t.Action))
 		}
-		c.SignedOffBy = nil
-		c.ProposedBy = nil
+		c.SignedOffBy, c.ProposedBy, c.ProposedVia = nil, nil, nil
 	}
 	return nil
 }

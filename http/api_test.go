@@ -239,6 +239,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"patch with garbage If-Match", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `*`}}, 412, ""},
 		{"patch with a weak If-Match", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `W/"1"`}}, 412, ""},
 		{"patch with two ETags", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `"1", "2"`}}, 412, ""},
+		{"patch with a padded ETag", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `"01"`}}, 412, ""},
 		{"patch with an unquoted ETag", req{method: "PATCH", path: claimPath, body: `{"text":"x"}`, header: map[string]string{"If-Match": `1`}}, 412, ""},
 		{"empty patch", req{method: "PATCH", path: claimPath, body: `{}`, header: map[string]string{"If-Match": `"1"`}}, 422, ""},
 		{"patch with a bad kind", req{method: "PATCH", path: claimPath, body: `{"kind":"rumour"}`, header: map[string]string{"If-Match": `"1"`}}, 422, "kind"},

@@ -370,8 +370,10 @@ func ifMatch(c *gin.Context, required bool) (*int64, error) {
 	if !strings.HasPrefix(raw, `"`) || !strings.HasSuffix(raw, `"`) || len(raw) < 3 || strings.Contains(raw[1:len(raw)-1], `"`) {
 		return nil, fault.New(fault.PreconditionFailed, "If-Match %q is not one ETag of this resource: send the ETag from a GET", raw)
 	}
-	v, err := strconv.ParseInt(raw[1:len(raw)-1], 10, 64)
-	if err != nil || v < 1 {
+	digits := raw[1 : len(raw)-1]
+	v, err := strconv.ParseInt(digits, 10, 64)
+	// Strong comparison is byte for byte: "003" and "+3" are not the ETag "3".
+	if err != nil || v < 1 || strconv.FormatInt(v, 10) != digits {
 		return nil, fault.New(fault.PreconditionFailed, "If-Match %q is not an ETag of this resource", raw)
 	}
 	return &v, nil

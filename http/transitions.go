@@ -44,12 +44,16 @@ func (s *Server) transition(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, true)
-	if err != nil {
-		return err
-	}
 	var req TransitionRequest
 	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	// A caller who may never take this action hears that before anything about ETags.
+	if err := claims.CheckAction(actorOf(c), claims.Action(req.Action)); err != nil {
+		return err
+	}
+	version, err := ifMatch(c, true)
+	if err != nil {
 		return err
 	}
 	t := claims.Transition{Action: claims.Action(req.Action), Status: claims.Status(req.Status), Rationale: req.Rationale}

@@ -284,6 +284,9 @@ func TestWorkflowFromOpenToClosed(t *testing.T) {
 
 	w = e.transition(rev, id, etag, map[string]any{"action": "sign_off"})
 	wantProblem(t, w, http.StatusForbidden, "")
+	// Even without an ETag, a reviewer asking to sign off hears 403, not 428.
+	w = e.do(req{method: "POST", path: "/api/v1/claims/" + id + "/transitions", token: rev, body: map[string]any{"action": "sign_off"}})
+	wantProblem(t, w, http.StatusForbidden, "")
 	w = e.transition(ed, id, etag, map[string]any{"action": "reject"})
 	wantProblem(t, w, http.StatusUnprocessableEntity, "rationale")
 	w = e.transition(ed, id, etag, map[string]any{"action": "reject", "rationale": "cite the paragraph of the annex too"})
@@ -469,5 +472,34 @@ func TestAdminCannotSignOffThroughAMintedToken(t *testing.T) {
 	want := fmt.Sprintf("user:%d via token from user:%d", e.users[editor].ID, e.users[admin].ID)
 	if len(events) != 1 || events[0]["actor"] != want {
 		t.Errorf("audit actor = %v, want %q", events, want)
+	}
+	mine := data(t, e.as(auditor, "GET", fmt.Sprintf("/api/v1/audit?action=source.create&actor=user:%d", e.users[editor].ID), nil))
+	if len(mine) != 1 {
+		t.Errorf("filtering by the token's user finds %d events, want 1", len(mine))
+	}
+}
+
+// TestFourEyesHoldWhicheverSideTheTokenIsOn: an admin who makes tokens for editors cannot
+// propose through one and sign off as themselves, nor sign off through a second one.
+func TestFourEyesHoldWhicheverSideTheTokenIsOn(t *testing.T) {
+	e := newEnv(t)
+	mint := func(userID int64) string {
+		w := e.as(admin, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", userID), map[string]any{})
+		wantStatus(t, w, http.StatusCreated)
+		return decode[map[string]any](t, w)["token"].(string)
+	}
+	second, _ := e.addUser(claims.RoleEditor, "second-editor@example.org")
+	viaEditor, viaSecond := mint(e.users[editor].ID), mint(second.ID)
+	for name, signer := range map[string]string{"the admin themself": e.tokens[admin], "another minted token": viaSecond} {
+		t.Run(name, func(t *testing.T) {
+			c := e.claimByQuote(map[string]string{"the admin themself": "just 2,200 fighters", "another minted token": "at least 79 Afghans"}[name])
+			id := c["id"].(string)
+			w := e.transition(viaEditor, id, `"1"`, map[string]any{"action": "start"})
+			wantStatus(t, w, http.StatusOK)
+			w = e.transition(viaEditor, id, w.Header().Get("ETag"), map[string]any{"action": "propose", "status": "unverifiable", "rationale": "no record"})
+			wantStatus(t, w, http.StatusOK)
+			w = e.transition(signer, id, w.Header().Get("ETag"), map[string]any{"action": "sign_off"})
+			wantProblem(t, w, http.StatusForbidden, "")
+		})
 	}
 }

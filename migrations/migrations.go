@@ -86,8 +86,12 @@ func Status(ctx context.Context, db *bun.DB) ([]Migration, error) {
 		return nil, err
 	}
 	all := set.Sorted()
-	if _, err := db.ExecContext(ctx, "SELECT 1 FROM bun_migrations LIMIT 1"); err == nil {
-		// The bookkeeping table exists; without it nothing was ever applied.
+	exists, err := bookkeepingExists(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("read migration status: %w", err)
+	}
+	// Without the bookkeeping table nothing was ever applied.
+	if exists {
 		m := migrate.NewMigrator(db, set)
 		if all, err = m.MigrationsWithStatus(ctx); err != nil {
 			return nil, err
@@ -98,4 +102,17 @@ func Status(ctx context.Context, db *bun.DB) ([]Migration, error) {
 		out = append(out, Migration{Name: mig.Name + "_" + mig.Comment, Applied: mig.IsApplied()})
 	}
 	return out, nil
+}
+
+// bookkeepingExists asks the catalogue whether bun/migrate's table is there, so that any
+// other failure (no permission, a locked file) is reported rather than read as "never
+// migrated".
+func bookkeepingExists(ctx context.Context, db *bun.DB) (bool, error) {
+	var n int
+	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bun_migrations'"
+	if db.Dialect().Name() == dialect.PG {
+		q = "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'bun_migrations' AND schemaname = ANY (current_schemas(false))"
+	}
+	err := db.NewRaw(q).Scan(ctx, &n)
+	return n > 0, err
 }

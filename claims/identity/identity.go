@@ -387,7 +387,11 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 		return nil, "", fault.Field("name", "must be at most 200 bytes")
 	}
 	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
-	if actor.UserID != 0 {
+	// The token's maker is the person behind the request: an admin acting through a token
+	// someone made for them is still that someone.
+	if maker := actor.TokenFrom; maker != 0 {
+		t.CreatedBy = &maker
+	} else if actor.UserID != 0 {
 		t.CreatedBy = &actor.UserID
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {

@@ -91,7 +91,7 @@ func (a *app) openMigrated(ctx context.Context) (*database.DB, error) {
 	for _, m := range status {
 		if !m.Applied {
 			db.Close()
-			return nil, fmt.Errorf("the database %s is not migrated (%s is pending); run verity migrate first", a.dsn, m.Name)
+			return nil, fmt.Errorf("the database %s is not migrated (%s is pending); run verity migrate first", database.Redact(a.dsn), m.Name)
 		}
 	}
 	return db, nil
@@ -132,7 +132,7 @@ func (a *app) serveCommand() *cobra.Command {
 				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
 				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publicURL,
 			})
-			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", a.dsn)
+			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", database.Redact(a.dsn))
 			fmt.Fprintf(a.stdout, "Verity is listening on http://%s\n", ln.Addr())
 			return srv.Serve(ctx, ln)
 		},

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,18 @@ func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Redact returns dsn fit for messages and logs: a PostgreSQL URL without its password.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }
 
 // Open opens the database named by dsn: a postgres:// URL or a SQLite file path, created if

@@ -92,3 +92,15 @@ func TestWriteRollsBackOnError(t *testing.T) {
 		t.Errorf("users after rollback: %d %v", n, err)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"verity.db": "verity.db",
+		"postgres://verity:s3cret@db.example.org:5432/verity?sslmode=require": "postgres://verity:xxxxx@db.example.org:5432/verity?sslmode=require",
+		"postgres://verity@127.0.0.1/test":                                    "postgres://verity@127.0.0.1/test",
+	} {
+		if got := database.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

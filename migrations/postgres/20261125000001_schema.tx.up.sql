@@ -79,6 +79,7 @@ CREATE TABLE claims (
     rationale        TEXT NOT NULL DEFAULT '',
     assignee_id      BIGINT REFERENCES users (id),
     proposed_by      BIGINT REFERENCES users (id),
+    proposed_via     BIGINT REFERENCES users (id),
     signed_off_by    BIGINT REFERENCES users (id),
     version          INTEGER NOT NULL,
     created_by       BIGINT REFERENCES users (id),

@@ -79,6 +79,7 @@ CREATE TABLE claims (
     rationale        TEXT NOT NULL DEFAULT '',
     assignee_id      INTEGER REFERENCES users (id),
     proposed_by      INTEGER REFERENCES users (id),
+    proposed_via     INTEGER REFERENCES users (id),
     signed_off_by    INTEGER REFERENCES users (id),
     version          INTEGER NOT NULL,
     created_by       INTEGER REFERENCES users (id),

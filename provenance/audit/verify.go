@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -129,7 +130,13 @@ func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
 		q = q.Where("entity_id = ?", f.EntityID)
 	}
 	if f.Actor != "" {
-		q = q.Where("actor = ?", f.Actor)
+		// A user acting through a token someone else made is recorded as "user:N via token
+		// from user:M"; filtering by "user:N" finds those events too.
+		if isUserActor(f.Actor) {
+			q = q.Where("(actor = ? OR actor LIKE ?)", f.Actor, f.Actor+" via token from %")
+		} else {
+			q = q.Where("actor = ?", f.Actor)
+		}
 	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
@@ -152,4 +159,10 @@ func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
 		return nil, database.Translate(err)
 	}
 	return events, nil
+}
+
+// isUserActor reports whether a is "user:N", whose digits cannot act as LIKE wildcards.
+func isUserActor(a string) bool {
+	id, ok := strings.CutPrefix(a, "user:")
+	return ok && id != "" && strings.Trim(id, "0123456789") == ""
 }
