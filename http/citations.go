@@ -43,14 +43,11 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 
 func (s *Server) listCitations(c *gin.Context) error {
 	q := newQuery(c)
-	id, err := parseID(c.Param("id"), "claim")
+	id, err := s.existingClaim(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
-	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		return err
-	}
 	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
 	if err != nil {
 		return err

@@ -242,3 +242,16 @@ func citationsResponse(cits []*provenance.Citation) []CitationResponse {
 	}
 	return out
 }
+
+// existingClaim reads the claim id of a route under /claims/{id} and checks that the claim
+// exists, so that a list of a missing claim's items is 404 rather than empty.
+func (s *Server) existingClaim(c *gin.Context) (int64, error) {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.claims.FindClaimByID(c.Request.Context(), id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}

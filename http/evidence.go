@@ -81,14 +81,11 @@ func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
 
 func (s *Server) listEvidence(c *gin.Context) error {
 	q := newQuery(c)
-	id, err := parseID(c.Param("id"), "claim")
+	id, err := s.existingClaim(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
-	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		return err
-	}
 	list, err := s.claims.FindEvidence(ctx, id)
 	if err != nil {
 		return err

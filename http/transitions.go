@@ -72,14 +72,11 @@ func (s *Server) transition(c *gin.Context) error {
 
 func (s *Server) listTransitions(c *gin.Context) error {
 	q := newQuery(c)
-	id, err := parseID(c.Param("id"), "claim")
+	id, err := s.existingClaim(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
-	if _, err := s.claims.FindClaimByID(ctx, id); err != nil {
-		return err
-	}
 	events, err := s.claims.FindReviewEvents(ctx, id)
 	if err != nil {
 		return err
