@@ -162,7 +162,7 @@ func (s *Store) FindArticleByID(ctx context.Context, id int64) (*Article, error)
 func findArticle(ctx context.Context, db bun.IDB, id int64) (*Article, error) {
 	a := new(Article)
 	if err := db.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, "article %d", id)
+		return nil, database.NotFound(err, "article %d", id)
 	}
 	return a, nil
 }
@@ -171,7 +171,7 @@ func findArticle(ctx context.Context, db bun.IDB, id int64) (*Article, error) {
 func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, error) {
 	a := new(Article)
 	if err := s.db.Reader().NewSelect().Model(a).Where("slug = ?", slug).Scan(ctx); err != nil {
-		return nil, notFound(err, "article %q", slug)
+		return nil, database.NotFound(err, "article %q", slug)
 	}
 	return a, nil
 }
@@ -307,13 +307,4 @@ func reanchorClaims(ctx context.Context, tx *database.Tx, actor Actor, a *Articl
 		}
 	}
 	return nil
-}
-
-// notFound turns a missing row into a NotFound error that names what was looked for.
-func notFound(err error, format string, args ...any) error {
-	err = database.Translate(err)
-	if fault.Is(err, fault.NotFound) {
-		return fault.New(fault.NotFound, format+" not found", args...)
-	}
-	return err
 }

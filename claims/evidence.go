@@ -209,7 +209,7 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor Actor, id int64, rea
 	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		old := new(Evidence)
 		if err := tx.NewSelect().Model(old).Where("id = ?", id).Scan(ctx); err != nil {
-			return notFound(err, "evidence %d", id)
+			return database.NotFound(err, "evidence %d", id)
 		}
 		addedBySelf := old.AddedBy != nil && *old.AddedBy == actor.UserID
 		if !addedBySelf && !actor.Role.AtLeast(RoleEditor) {
@@ -255,7 +255,7 @@ func (s *Store) FindEvidence(ctx context.Context, claimID int64) ([]*Evidence, e
 func (s *Store) FindEvidenceByID(ctx context.Context, id int64) (*Evidence, error) {
 	e := new(Evidence)
 	if err := s.db.Reader().NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, "evidence %d", id)
+		return nil, database.NotFound(err, "evidence %d", id)
 	}
 	return e, nil
 }
@@ -265,7 +265,7 @@ func (s *Store) FindEvidenceByID(ctx context.Context, id int64) (*Evidence, erro
 func (s *Store) FindAttachment(ctx context.Context, sum string) (*Attachment, error) {
 	a := new(Attachment)
 	if err := s.db.Reader().NewSelect().Model(a).Where("sha256 = ?", strings.ToLower(sum)).Scan(ctx); err != nil {
-		return nil, notFound(err, "attachment %s", sum)
+		return nil, database.NotFound(err, "attachment %s", sum)
 	}
 	raw := sha256.Sum256(a.Content)
 	if !bytes.Equal([]byte(hex.EncodeToString(raw[:])), []byte(a.SHA256)) {

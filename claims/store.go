@@ -146,7 +146,7 @@ func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 func findClaim(ctx context.Context, db bun.IDB, id int64) (*Claim, error) {
 	c := new(Claim)
 	if err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, "claim %d", id)
+		return nil, database.NotFound(err, "claim %d", id)
 	}
 	return c, nil
 }
@@ -390,7 +390,7 @@ func lockClaim(ctx context.Context, tx *database.Tx, id, version int64) (*Claim,
 	}
 	c := new(Claim)
 	if err := q.Scan(ctx, c); err != nil {
-		return nil, notFound(err, "claim %d", id)
+		return nil, database.NotFound(err, "claim %d", id)
 	}
 	if c.Version != version {
 		return nil, fault.New(fault.PreconditionFailed, "claim %d is at version %d, not %d; reload it and try again", id, c.Version, version)

@@ -313,7 +313,7 @@ func (s *Store) FindSourceByID(ctx context.Context, id int64) (*Source, error) {
 func findSource(ctx context.Context, db bun.IDB, id int64) (*Source, error) {
 	src := new(Source)
 	if err := db.NewSelect().Model(src).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, "source %d", id)
+		return nil, database.NotFound(err, "source %d", id)
 	}
 	return src, nil
 }
@@ -416,7 +416,7 @@ func (s *Store) UpdateSource(ctx context.Context, actor claims.Actor, id int64, 
 		}
 		old := new(Source)
 		if err := q.Scan(ctx, old); err != nil {
-			return notFound(err, "source %d", id)
+			return database.NotFound(err, "source %d", id)
 		}
 		if ifVersion != nil && *ifVersion != old.Version {
 			return fault.New(fault.PreconditionFailed, "source %d is at version %d, not %d; reload it and try again", id, old.Version, *ifVersion)
@@ -454,13 +454,4 @@ func sameFields(a, b *Source) bool {
 		a.PublishedAt != nil && b.PublishedAt != nil && a.PublishedAt.Equal(*b.PublishedAt)
 	return sameTime && a.Kind == b.Kind && a.Name == b.Name && a.Affiliation == b.Affiliation &&
 		a.URL == b.URL && a.Publisher == b.Publisher && a.Reliability == b.Reliability && a.Notes == b.Notes
-}
-
-// notFound turns a missing row into a NotFound error that names what was looked for.
-func notFound(err error, format string, args ...any) error {
-	err = database.Translate(err)
-	if fault.Is(err, fault.NotFound) {
-		return fault.New(fault.NotFound, format+" not found", args...)
-	}
-	return err
 }

@@ -155,7 +155,7 @@ func (s *Store) CreateUser(ctx context.Context, actor claims.Actor, n NewUser) (
 func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
 	if err := s.db.Reader().NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, "user %d", id)
+		return nil, database.NotFound(err, "user %d", id)
 	}
 	return u, nil
 }
@@ -164,7 +164,7 @@ func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
 	u := new(User)
 	if err := s.db.Reader().NewSelect().Model(u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx); err != nil {
-		return nil, notFound(err, "user %q", email)
+		return nil, database.NotFound(err, "user %q", email)
 	}
 	return u, nil
 }
@@ -243,7 +243,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u 
 	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		old := new(User)
 		if err := tx.NewSelect().Model(old).Where("id = ?", id).Scan(ctx); err != nil {
-			return notFound(err, "user %d", id)
+			return database.NotFound(err, "user %d", id)
 		}
 		next := *old
 		if u.Name != nil {
@@ -397,7 +397,7 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		u := new(User)
 		if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
-			return notFound(err, "user %d", userID)
+			return database.NotFound(err, "user %d", userID)
 		}
 		if u.DisabledAt != nil {
 			return fault.New(fault.Conflict, "user %d is disabled; enable them before making a token", userID)
@@ -432,7 +432,7 @@ func (s *Store) RevokeToken(ctx context.Context, actor claims.Actor, userID, tok
 	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		t := new(Token)
 		if err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx); err != nil {
-			return notFound(err, "token %d of user %d", tokenID, userID)
+			return database.NotFound(err, "token %d of user %d", tokenID, userID)
 		}
 		if t.RevokedAt != nil {
 			return fault.New(fault.Conflict, "token %d is already revoked", tokenID)
@@ -497,12 +497,4 @@ func (s *Store) MarkUsed(ctx context.Context, t *Token) error {
 		_, err := tx.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", tx.Now).Where("id = ?", t.ID).Exec(ctx)
 		return err
 	})
-}
-
-func notFound(err error, format string, args ...any) error {
-	err = database.Translate(err)
-	if fault.Is(err, fault.NotFound) {
-		return fault.New(fault.NotFound, format+" not found", args...)
-	}
-	return err
 }

@@ -209,6 +209,17 @@ func (db *DB) Close() error {
 	return err
 }
 
+// NotFound translates err and, when it is a missing row, names what was looked for:
+// NotFound(err, "claim %d", id) gives "claim 7 not found". Other errors pass through
+// translated.
+func NotFound(err error, format string, args ...any) error {
+	err = Translate(err)
+	if fault.Is(err, fault.NotFound) {
+		return fault.New(fault.NotFound, format+" not found", args...)
+	}
+	return err
+}
+
 // SQLite extended result codes for constraint failures.
 const (
 	sqliteConstraintCheck      = 275
