@@ -91,8 +91,8 @@ func (a Actor) tokenFrom() *int64 {
 	return &id
 }
 
-// userRef is the value stored in created_by-style columns: NULL for the system.
-func (a Actor) userRef() *int64 {
+// UserRef is the value stored in created_by-style columns: NULL for the system.
+func (a Actor) UserRef() *int64 {
 	if a.UserID == 0 {
 		return nil
 	}

@@ -125,7 +125,7 @@ func CreateArticleTx(ctx context.Context, tx *database.Tx, actor Actor, f Articl
 	a := &Article{
 		Slug: f.Slug, Title: f.Title, Outlet: f.Outlet, URL: f.URL, Author: f.Author, PublishedAt: f.PublishedAt,
 		Revision: 1, Body: f.Body, BodySHA256: bodyHash(f.Body), Version: 1,
-		CreatedBy: actor.userRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
 	}
 	if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
 		if fault.Is(database.Translate(err), fault.Conflict) {
@@ -149,7 +149,7 @@ func CreateArticleTx(ctx context.Context, tx *database.Tx, actor Actor, f Articl
 func insertRevision(ctx context.Context, tx *database.Tx, actor Actor, a *Article) error {
 	_, err := tx.NewInsert().Model(&Revision{
 		ArticleID: a.ID, Revision: a.Revision, Body: a.Body, BodySHA256: a.BodySHA256,
-		CreatedBy: actor.userRef(), CreatedAt: tx.Now,
+		CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}).Exec(ctx)
 	return err
 }

@@ -144,7 +144,7 @@ func (s *Store) AddEvidence(ctx context.Context, actor Actor, n NewEvidence) (*E
 		}
 		e = &Evidence{
 			ClaimID: n.ClaimID, URL: n.URL, Title: n.Title, Excerpt: n.Excerpt, Stance: n.Stance,
-			SourceID: n.SourceID, AddedBy: actor.userRef(), CreatedAt: tx.Now,
+			SourceID: n.SourceID, AddedBy: actor.UserRef(), CreatedAt: tx.Now,
 		}
 		if n.Upload != nil {
 			sum, err := storeAttachment(ctx, tx, n.Upload)
@@ -227,7 +227,7 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor Actor, id int64, rea
 		}
 		next := *old
 		now := tx.Now
-		next.WithdrawnAt, next.WithdrawnBy, next.WithdrawalReason = &now, actor.userRef(), reason
+		next.WithdrawnAt, next.WithdrawnBy, next.WithdrawalReason = &now, actor.UserRef(), reason
 		if _, err := tx.NewUpdate().Model(&next).Column("withdrawn_at", "withdrawn_by", "withdrawal_reason").WherePK().Exec(ctx); err != nil {
 			return err
 		}

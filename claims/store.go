@@ -122,7 +122,7 @@ func CreateClaimTx(ctx context.Context, tx *database.Tx, actor Actor, n NewClaim
 		ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
 		Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
 		Stage: StageOpen, Status: StatusUnverified, Version: 1,
-		CreatedBy: actor.userRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
 	}
 	c.setAnchor(anchor)
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {

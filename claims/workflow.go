@@ -144,7 +144,7 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 			return err
 		}
 		ev = &ReviewEvent{
-			ClaimID: id, ActorID: actor.userRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
+			ClaimID: id, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
 			Status: next.Status, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
 		}
 		if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
@@ -210,7 +210,7 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 				return fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
 			}
 		}
-		c.Status, c.Rationale, c.ProposedBy, c.ProposedVia = t.Status, t.Rationale, actor.userRef(), actor.tokenFrom()
+		c.Status, c.Rationale, c.ProposedBy, c.ProposedVia = t.Status, t.Rationale, actor.UserRef(), actor.tokenFrom()
 		c.SignedOffBy = nil
 	case ActionSignOff:
 		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
@@ -224,7 +224,7 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 				return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
 			}
 		}
-		c.SignedOffBy = actor.userRef()
+		c.SignedOffBy = actor.UserRef()
 	case ActionReject, ActionReopen:
 		if t.Rationale == "" {
 			return fault.Field("rationale", fmt.Sprintf("is required to %s a claim", t.Action))

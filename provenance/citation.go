@@ -113,7 +113,7 @@ func CreateCitationTx(ctx context.Context, tx *database.Tx, actor claims.Actor, 
 	}
 	c := &Citation{
 		ClaimID: n.ClaimID, SourceID: n.SourceID, Attribution: n.Attribution, Locator: n.Locator,
-		Relation: n.Relation, CreatedBy: userRef(actor), CreatedAt: tx.Now,
+		Relation: n.Relation, CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 		return nil, err

@@ -115,7 +115,7 @@ func AddDerivationTx(ctx context.Context, tx *database.Tx, actor claims.Actor, s
 
 	d := &Derivation{
 		SourceID: sourceID, DerivedFromID: derivedFromID, Note: note,
-		CreatedBy: userRef(actor), CreatedAt: tx.Now,
+		CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}
 	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
 		return nil, err

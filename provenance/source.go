@@ -241,16 +241,6 @@ func checkReliability(errs fault.Fields, r Reliability) Reliability {
 	return r
 }
 
-// userRef is the value stored in created_by columns: NULL for Verity itself, which is no row
-// of users.
-func userRef(a claims.Actor) *int64 {
-	if a.UserID == 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
-}
-
 // sourceAudit is what the audit trail records of a source.
 func sourceAudit(s *Source) map[string]any {
 	return map[string]any{
@@ -291,7 +281,7 @@ func CreateSourceTx(ctx context.Context, tx *database.Tx, actor claims.Actor, f 
 	src := &Source{
 		Kind: f.Kind, Name: f.Name, Affiliation: f.Affiliation, URL: f.URL, Publisher: f.Publisher,
 		PublishedAt: f.PublishedAt, Reliability: f.Reliability, Notes: f.Notes, Version: 1,
-		CreatedBy: userRef(actor), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
 	}
 	if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
 		return nil, err

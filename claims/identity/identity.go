@@ -389,10 +389,9 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
 	// The token's maker is the person behind the request: an admin acting through a token
 	// someone made for them is still that someone.
+	t.CreatedBy = actor.UserRef()
 	if maker := actor.TokenFrom; maker != 0 {
 		t.CreatedBy = &maker
-	} else if actor.UserID != 0 {
-		t.CreatedBy = &actor.UserID
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		u := new(User)
