@@ -43,12 +43,12 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 
 func (s *Server) listCitations(c *gin.Context) error {
 	q := newQuery(c)
-	id, err := s.existingClaim(c)
+	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
+	// FindCitationsByClaim answers NotFound for a missing claim itself.
+	cits, err := s.provenance.FindCitationsByClaim(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}
