@@ -176,11 +176,30 @@ func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, e
 	return a, nil
 }
 
-// FindRevisions lists an article's revisions, oldest first.
+// FindRevisions lists an article's revisions, oldest first. Every article has at least its
+// first revision, so none at all means NotFound.
 func (s *Store) FindRevisions(ctx context.Context, articleID int64) ([]Revision, error) {
 	var revs []Revision
 	err := s.db.Reader().NewSelect().Model(&revs).Where("article_id = ?", articleID).Order("revision ASC").Scan(ctx)
-	return revs, database.Translate(err)
+	if err != nil {
+		return nil, database.Translate(err)
+	}
+	if len(revs) == 0 {
+		return nil, fault.New(fault.NotFound, "article %d not found", articleID)
+	}
+	return revs, nil
+}
+
+// CheckArticle returns NotFound unless the article exists, without reading its body.
+func (s *Store) CheckArticle(ctx context.Context, id int64) error {
+	ok, err := s.db.Reader().NewSelect().Model((*Article)(nil)).Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return database.Translate(err)
+	}
+	if !ok {
+		return fault.New(fault.NotFound, "article %d not found", id)
+	}
+	return nil
 }
 
 // ArticleFilter selects articles, in id order.

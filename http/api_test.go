@@ -254,6 +254,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"audit window backwards", req{method: "GET", path: "/api/v1/audit?from=2026-02-01&to=2026-01-01", token: e.tokens[auditor]}, 422, "to"},
 		{"audit head not a hash", req{method: "GET", path: "/api/v1/audit/verify?head=zzz", token: e.tokens[auditor]}, 422, "head"},
 		{"unknown claim", req{method: "GET", path: "/api/v1/claims/999999"}, 404, ""},
+		{"claims of an unknown article", req{method: "GET", path: "/api/v1/articles/999999/claims"}, 404, ""},
+		{"revisions of an unknown article", req{method: "GET", path: "/api/v1/articles/999999/revisions"}, 404, ""},
 		{"citations of an unknown claim", req{method: "GET", path: "/api/v1/claims/999999/citations"}, 404, ""},
 		{"evidence of an unknown claim", req{method: "GET", path: "/api/v1/claims/999999/evidence"}, 404, ""},
 		{"non-numeric id", req{method: "GET", path: "/api/v1/claims/abc"}, 404, ""},

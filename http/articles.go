@@ -143,9 +143,7 @@ func (s *Server) listRevisions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
-		return err
-	}
+	// FindRevisions answers NotFound for a missing article itself.
 	revs, err := s.claims.FindRevisions(c.Request.Context(), id)
 	if err != nil {
 		return err

@@ -128,7 +128,8 @@ func (s *Server) listArticleClaims(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.claims.FindArticleByID(c.Request.Context(), id); err != nil {
+	// Only whether it exists: the body, up to 2 MiB, is not needed to list its claims.
+	if err := s.claims.CheckArticle(c.Request.Context(), id); err != nil {
 		return err
 	}
 	q := newQuery(c)
