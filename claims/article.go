@@ -209,10 +209,11 @@ type ArticleFilter struct {
 	Limit   int
 }
 
-// FindArticles lists articles without their bodies' revisions; more reports whether another
-// page follows.
+// FindArticles lists articles in id order, without their bodies (Body is empty); more
+// reports whether another page follows.
 func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) (articles []*Article, more bool, err error) {
-	q := s.db.Reader().NewSelect().Model(&articles).Order("id ASC").Limit(int64(f.Limit + 1))
+	// Listings never show the body, which may be megabytes per article.
+	q := s.db.Reader().NewSelect().Model(&articles).ExcludeColumn("body").Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Outlet != "" {
 		q = q.Where("outlet = ?", f.Outlet)
 	}
