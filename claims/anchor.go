@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"verity/claims/fault"
 )
 
@@ -22,18 +20,6 @@ type Anchor struct {
 	Exact  string `json:"exact"`
 	Prefix string `json:"prefix"`
 	Suffix string `json:"suffix"`
-}
-
-// NormalizeText returns s in Unicode NFC, the form article bodies and quotes are stored in,
-// and refuses text that is not valid UTF-8 or holds NUL characters.
-func NormalizeText(field, s string) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", fault.Field(field, "must be valid UTF-8")
-	}
-	if strings.ContainsRune(s, 0) {
-		return "", fault.Field(field, "must not contain NUL characters")
-	}
-	return norm.NFC.String(s), nil
 }
 
 // Locate anchors quote in body. With start nil the quote must occur exactly once; with start

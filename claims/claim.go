@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/text"
 )
 
 // Kind is what sort of fact a claim states.
@@ -90,36 +91,37 @@ type Quantity struct {
 	AsOf string `json:"as_of"`
 }
 
-// Claim is one checkable statement anchored to a passage of an article.
+// Claim is one checkable statement anchored to a passage of an article. Its JSON form is the
+// snapshot the audit trail records: every stored column under its own name.
 type Claim struct {
 	bun.BaseModel `bun:"table:claims"`
 
-	ID              int64       `bun:"id,pk,autoincrement"`
-	ArticleID       int64       `bun:"article_id"`
-	ArticleRevision int         `bun:"article_revision"`
-	Quote           string      `bun:"quote"`
-	AnchorStart     int         `bun:"anchor_start"`
-	AnchorEnd       int         `bun:"anchor_end"`
-	AnchorPrefix    string      `bun:"anchor_prefix"`
-	AnchorSuffix    string      `bun:"anchor_suffix"`
-	AnchorState     AnchorState `bun:"anchor_state"`
-	Text            string      `bun:"text"`
-	Kind            Kind        `bun:"kind"`
-	Quantities      []Quantity  `bun:"quantities,type:json"`
-	Stage           Stage       `bun:"stage"`
-	Status          Status      `bun:"status"`
+	ID              int64       `bun:"id,pk,autoincrement" json:"id"`
+	ArticleID       int64       `bun:"article_id" json:"article_id"`
+	ArticleRevision int         `bun:"article_revision" json:"article_revision"`
+	Quote           string      `bun:"quote" json:"quote"`
+	AnchorStart     int         `bun:"anchor_start" json:"anchor_start"`
+	AnchorEnd       int         `bun:"anchor_end" json:"anchor_end"`
+	AnchorPrefix    string      `bun:"anchor_prefix" json:"anchor_prefix"`
+	AnchorSuffix    string      `bun:"anchor_suffix" json:"anchor_suffix"`
+	AnchorState     AnchorState `bun:"anchor_state" json:"anchor_state"`
+	Text            string      `bun:"text" json:"text"`
+	Kind            Kind        `bun:"kind" json:"kind"`
+	Quantities      []Quantity  `bun:"quantities,type:json" json:"quantities"`
+	Stage           Stage       `bun:"stage" json:"stage"`
+	Status          Status      `bun:"status" json:"status"`
 	// Rationale is the reasoning behind the current status, from the last proposal.
-	Rationale  string `bun:"rationale"`
-	AssigneeID *int64 `bun:"assignee_id"`
-	ProposedBy *int64 `bun:"proposed_by"`
+	Rationale  string `bun:"rationale" json:"rationale"`
+	AssigneeID *int64 `bun:"assignee_id" json:"assignee_id"`
+	ProposedBy *int64 `bun:"proposed_by" json:"proposed_by"`
 	// ProposedVia is the admin who made the token the proposer acted through, if not the
 	// proposer: they may not sign the verdict off either.
-	ProposedVia *int64    `bun:"proposed_via"`
-	SignedOffBy *int64    `bun:"signed_off_by"`
-	Version     int64     `bun:"version"`
-	CreatedBy   *int64    `bun:"created_by"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ProposedVia *int64    `bun:"proposed_via" json:"proposed_via"`
+	SignedOffBy *int64    `bun:"signed_off_by" json:"signed_off_by"`
+	Version     int64     `bun:"version" json:"version"`
+	CreatedBy   *int64    `bun:"created_by" json:"created_by"`
+	CreatedAt   time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at" json:"updated_at"`
 }
 
 // Anchor returns where the claim's quote stands in its article revision.
@@ -131,11 +133,15 @@ func (c *Claim) setAnchor(a Anchor) {
 	c.Quote, c.AnchorStart, c.AnchorEnd, c.AnchorPrefix, c.AnchorSuffix = a.Exact, a.Start, a.End, a.Prefix, a.Suffix
 }
 
-// Limits on claim fields.
+// Limits on claim, evidence and review fields, in characters.
 const (
 	MaxClaimText  = 4000
 	MaxQuantities = 20
-	maxShortText  = 200
+	MaxShortText  = 200
+	MaxTitle      = 1000
+	MaxURL        = 2000
+	// MaxLongText bounds excerpts, rationales and withdrawal reasons.
+	MaxLongText = 20000
 )
 
 func validKind(k Kind) bool     { return slices.Contains(Kinds(), k) }
@@ -171,12 +177,8 @@ func validateQuantities(qs []Quantity, errs fault.Fields) {
 		if strings.TrimSpace(q.Unit) == "" {
 			errs.Add(field("unit"), "is required")
 		}
-		if len(q.Unit) > maxShortText {
-			errs.Add(field("unit"), fmt.Sprintf("must be at most %d bytes", maxShortText))
-		}
-		if len(q.Qualifier) > maxShortText {
-			errs.Add(field("qualifier"), fmt.Sprintf("must be at most %d bytes", maxShortText))
-		}
+		text.Limit(errs, field("unit"), q.Unit, MaxShortText)
+		text.Limit(errs, field("qualifier"), q.Qualifier, MaxShortText)
 		if q.AsOf != "" {
 			if _, err := time.Parse(time.DateOnly, q.AsOf); err != nil {
 				errs.Add(field("as_of"), "must be a date as YYYY-MM-DD")

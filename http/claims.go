@@ -104,16 +104,18 @@ func claimResponse(c *claims.Claim) ClaimResponse {
 }
 
 // claimFilter reads the filters shared by the claim listings.
-func claimFilter(q *query) claims.Filter {
-	return claims.Filter{
-		ArticleID:  q.id("article_id"),
-		Stage:      claims.Stage(q.str("stage")),
-		Status:     claims.Status(q.str("status")),
-		Kind:       claims.Kind(q.str("kind")),
-		AssigneeID: q.id("assignee_id"),
-		SourceID:   q.id("source_id"),
-		Q:          q.str("q"),
-		Limit:      q.limit(),
+func claimFilter(q *query) provenance.ClaimFilter {
+	return provenance.ClaimFilter{
+		Filter: claims.Filter{
+			ArticleID:  q.id("article_id"),
+			Stage:      claims.Stage(q.str("stage")),
+			Status:     claims.Status(q.str("status")),
+			Kind:       claims.Kind(q.str("kind")),
+			AssigneeID: q.id("assignee_id"),
+			Q:          q.str("q"),
+			Limit:      q.limit(),
+		},
+		SourceID: q.id("source_id"),
 	}
 }
 
@@ -142,7 +144,7 @@ func (s *Server) listArticleClaims(c *gin.Context) error {
 	return s.serveClaims(c, q, f)
 }
 
-func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) error {
+func (s *Server) serveClaims(c *gin.Context, q *query, f provenance.ClaimFilter) error {
 	var after claims.Key
 	if q.cursor(&after) {
 		f.After = &after
@@ -150,7 +152,7 @@ func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, more, err := s.claims.FindClaims(c.Request.Context(), f)
+	list, more, err := s.provenance.FindClaims(c.Request.Context(), f)
 	if err != nil {
 		return err
 	}

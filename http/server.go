@@ -2,8 +2,11 @@ package http
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +35,7 @@ type Server struct {
 	maxUpload  int64
 	publicURL  string
 	openAPIDoc openAPIDocument
+	errorPage  *template.Template
 }
 
 // Deps are what the server is built from; main wires them.
@@ -64,6 +68,7 @@ func NewServer(d Deps) *Server {
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
+		errorPage:  template.Must(template.New("error").Parse(errorPageSource)),
 	}
 	e := gin.New()
 	// Verity is reached directly or through a proxy the operator configures later; until
@@ -73,7 +78,7 @@ func NewServer(d Deps) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverPanics, s.logRequests)
+	e.Use(s.recoverPanics, s.requestID, s.logRequests, s.authenticate)
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, fault.New(fault.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -111,6 +116,7 @@ func (s *Server) logRequests(c *gin.Context) {
 		level = slog.LevelError
 	}
 	s.logger.LogAttrs(c.Request.Context(), level, "request",
+		slog.String("request_id", requestIDOf(c)),
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
@@ -154,9 +160,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 const shutdownGrace = 15 * time.Second
 
-// actorOf returns who makes the request, as the require middleware authenticated them.
-func actorOf(c *gin.Context) claims.Actor {
-	return c.MustGet(actorKey).(claims.Actor)
+// requestID names each request with a random id, sent back as X-Request-ID and logged with
+// the request and any error, so that a reader who reports a failure can point at its log
+// lines without seeing them.
+func (s *Server) requestID(c *gin.Context) {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on Linux
+	id := hex.EncodeToString(b[:])
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
 }
 
-const actorKey = "verity.actor"
+const requestIDKey = "verity.request_id"
+
+func requestIDOf(c *gin.Context) string { return c.GetString(requestIDKey) }

@@ -70,7 +70,7 @@ func tokenResponse(t *identity.Token) TokenResponse {
 
 func (s *Server) listUsers(c *gin.Context) error {
 	q := newQuery(c)
-	f := identity.UserFilter{Role: claims.Role(q.str("role")), Limit: q.limit()}
+	f := identity.UserFilter{Role: identity.Role(q.str("role")), Limit: q.limit()}
 	var after claims.Key
 	if q.cursor(&after) {
 		f.AfterID = after.ID
@@ -96,7 +96,7 @@ func (s *Server) createUser(c *gin.Context) error {
 		return err
 	}
 	u, err := s.identity.CreateUser(c.Request.Context(), actorOf(c), identity.NewUser{
-		Email: req.Email, Name: req.Name, Role: claims.Role(req.Role), Password: req.Password,
+		Email: req.Email, Name: req.Name, Role: identity.Role(req.Role), Password: req.Password,
 	})
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ func (s *Server) updateUser(c *gin.Context) error {
 	}
 	u := identity.UserUpdate{Name: req.Name, Disabled: req.Disabled, Password: req.Password}
 	if req.Role != nil {
-		r := claims.Role(*req.Role)
+		r := identity.Role(*req.Role)
 		u.Role = &r
 	}
 	user, err := s.identity.UpdateUser(c.Request.Context(), actorOf(c), id, u)

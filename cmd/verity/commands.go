@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/user"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +52,21 @@ func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, st
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand())
 	root.SetContext(ctx)
 	return root
+}
+
+// operator is the person at the command line as the audit trail names them: their
+// operating-system user and host. The CLI works with the database's full access, so it can
+// do what no API token can, but never unseen.
+func (a *app) operator() identity.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return identity.Operator(name + "@" + host)
 }
 
 func envOr(getenv env, name, fallback string) string {
@@ -155,7 +172,7 @@ func (a *app) seedIfEmpty(ctx context.Context, db *database.DB) error {
 	if len(list) > 0 {
 		return nil
 	}
-	r, err := seeds.Load(ctx, db)
+	r, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {
 		return fmt.Errorf("load seeds: %w", err)
 	}
@@ -220,7 +237,7 @@ func (a *app) seedCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			r, err := seeds.Load(ctx, db)
+			r, err := seeds.Load(ctx, db, a.operator())
 			if err != nil {
 				return err
 			}

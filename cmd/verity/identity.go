@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"verity/claims"
+	"verity/claims/fault"
 	"verity/claims/identity"
 	"verity/migrations/database"
 )
@@ -28,7 +28,7 @@ func (a *app) bootstrapAdmin(ctx context.Context, db *database.DB, email string)
 	if err != nil {
 		return err
 	}
-	u, err := ids.CreateUser(ctx, claims.System(), identity.NewUser{Email: email, Name: "Administrator", Role: claims.RoleAdmin, Password: password})
+	u, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{Email: email, Name: "Administrator", Role: identity.RoleAdmin, Password: password})
 	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
@@ -56,8 +56,8 @@ func (a *app) userCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if !claims.Role(role).Valid() {
-				return fmt.Errorf("--role must be one of viewer, reviewer, editor, auditor, admin, not %q", role)
+			if !identity.Role(role).Valid() {
+				return fmt.Errorf("--role %s, not %q", fault.OneOf(identity.Roles()), role)
 			}
 			password, generated := "", false
 			if passwordStdin {
@@ -78,8 +78,8 @@ func (a *app) userCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			u, err := identity.NewStore(db).CreateUser(ctx, claims.System(), identity.NewUser{
-				Email: email, Name: name, Role: claims.Role(role), Password: password,
+			u, err := identity.NewStore(db).CreateUser(ctx, a.operator(), identity.NewUser{
+				Email: email, Name: name, Role: identity.Role(role), Password: password,
 			})
 			if err != nil {
 				return err
@@ -121,7 +121,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, secret, err := ids.CreateToken(ctx, claims.System(), u.ID, name)
+			_, secret, err := ids.CreateToken(ctx, a.operator(), u.ID, name)
 			if err != nil {
 				return err
 			}

@@ -273,10 +273,10 @@ func Translate(err error) error {
 }
 
 // WriteValue is Write for a transaction that produces a value: the value is returned only
-// once the transaction has committed.
-func WriteValue[T any](ctx context.Context, db *DB, fn func(ctx context.Context, tx *Tx) (T, error)) (T, error) {
+// once the transaction has committed (or, in a bound Scope, once fn succeeded).
+func WriteValue[T any](ctx context.Context, w Writer, fn func(ctx context.Context, tx *Tx) (T, error)) (T, error) {
 	var v T
-	err := db.Write(ctx, func(ctx context.Context, tx *Tx) error {
+	err := w.Write(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		v, err = fn(ctx, tx)
 		return err

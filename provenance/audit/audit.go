@@ -59,9 +59,10 @@ type head struct {
 	Hash string `bun:"hash"`
 }
 
-// Append adds an event for r to the chain inside tx. The head row is locked for the rest of
-// the transaction, so concurrent writers, even several servers on one PostgreSQL database,
-// extend one chain without gaps or forks.
+// Append adds an event for r to the chain inside tx, reading and advancing the head row.
+// database.Write serialises write transactions (SQLite's one writer; on PostgreSQL it locks
+// the head row first), so concurrent writers, even several servers on one PostgreSQL
+// database, extend one chain without gaps or forks.
 func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	if r.Actor == "" || r.Action == "" || r.EntityType == "" {
 		return Event{}, fault.New(fault.Internal, "audit record needs an actor, an action and an entity type")
@@ -76,11 +77,7 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	}
 
 	var h head
-	q := tx.NewSelect().Model(&h).Where("id = 1")
-	if tx.Engine == database.Postgres {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
 		return Event{}, fmt.Errorf("read audit head: %w", err)
 	}
 
