@@ -428,3 +428,16 @@ func (c *Claim) CheckUnfrozen(change string) error {
 	}
 	return nil
 }
+
+// CheckPublishable returns Conflict unless the claim has a verdict that may be published: it
+// is closed (signed off and not reopened) and its passage still stands in the article as it
+// was reviewed. A claim whose passage a later revision removed is never published.
+func (c *Claim) CheckPublishable() error {
+	if c.Stage != StageClosed {
+		return fault.New(fault.Conflict, "claim %d is %s: only a signed-off verdict is published", c.ID, c.Stage)
+	}
+	if c.AnchorState != Anchored {
+		return fault.New(fault.Conflict, "claim %d is %s: its passage is gone from the article, so its verdict is not published", c.ID, c.AnchorState)
+	}
+	return nil
+}
