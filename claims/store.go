@@ -209,6 +209,13 @@ type Filter struct {
 	Status     Status
 	Kind       Kind
 	AssigneeID int64
+	// Unassigned keeps the claims nobody has taken; it contradicts AssigneeID.
+	Unassigned bool
+	// SignableBy keeps the claims awaiting sign-off whose proposal this user is not behind:
+	// the sign-off's four-eyes rule (checkActor) read as a query, so that a queue of "awaiting
+	// my sign-off" never offers a claim the user proposed, or proposed through a token they
+	// made. The right to sign off at all (edit) is the caller's to check.
+	SignableBy int64
 	// Within keeps the claims whose ids the query selects. Other areas narrow a listing with
 	// it without claims reading their tables: provenance passes the claims citing a source.
 	Within *bun.SelectQuery
@@ -237,6 +244,9 @@ func (f Filter) Validate() error {
 	if f.Limit <= 0 {
 		errs.Add("limit", "must be positive")
 	}
+	if f.Unassigned && f.AssigneeID > 0 {
+		errs.Add("assignee_id", "contradicts unassigned")
+	}
 	text.Limit(errs, "q", f.Q, MaxQuery)
 	return errs.Err()
 }
@@ -262,6 +272,14 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	}
 	if f.AssigneeID > 0 {
 		q = q.Where("claim.assignee_id = ?", f.AssigneeID)
+	}
+	if f.Unassigned {
+		q = q.Where("claim.assignee_id IS NULL")
+	}
+	if f.SignableBy > 0 {
+		q = q.Where("claim.stage = ? AND claim.proposed_status IS NOT NULL", StageAwaitingSignoff).
+			Where("(claim.proposed_by IS NULL OR claim.proposed_by <> ?)", f.SignableBy).
+			Where("(claim.proposed_via IS NULL OR claim.proposed_via <> ?)", f.SignableBy)
 	}
 	if f.Within != nil {
 		q = q.Where("claim.id IN (?)", f.Within)

@@ -60,6 +60,50 @@ func CheckAction(actor identity.Actor, action Action) error {
 	return actor.Require(m.right, string(action))
 }
 
+// AllowedActions lists, in workflow order, the actions actor may take on c now: the role's
+// right (CheckAction), the claim's stage (the table of moves) and the action's rules about
+// who (checkActor) all allow it. Rules about what the request carries (a rationale, a
+// status, evidence) are not asked here; the transition itself reports them. Pages use it
+// to show only the moves a person may make.
+func AllowedActions(actor identity.Actor, c *Claim) []Action {
+	var out []Action
+	for _, a := range Actions() {
+		if CheckAction(actor, a) == nil && c.Stage == moves()[a].from && checkActor(actor, c, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// checkActor applies the rules of an action about who takes it, beyond the right its move
+// needs: only the assignee or an editor proposes; nobody behind a proposal signs it off
+// (four eyes); a verdict Verity proposed itself needs a person to sign it. It returns
+// Forbidden, or Conflict for a sign-off without a proposal.
+func checkActor(actor identity.Actor, c *Claim, a Action) error {
+	switch a {
+	case ActionPropose:
+		isAssignee := c.AssigneeID != nil && *c.AssigneeID == actor.UserID
+		if !isAssignee && !actor.Role.Can(identity.Edit) {
+			return fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
+		}
+	case ActionSignOff:
+		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
+		// used) may be behind the sign-off, directly or through a token.
+		if c.ProposedBy == nil && !actor.Person() {
+			return fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
+		}
+		for _, p := range []*int64{c.ProposedBy, c.ProposedVia} {
+			if p != nil && slices.Contains(actor.People(), *p) {
+				return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
+			}
+		}
+		if c.ProposedStatus == nil {
+			return fault.New(fault.Conflict, "claim %d has no proposal to sign off", c.ID)
+		}
+	}
+	return nil
+}
+
 // Transition is a request to move a claim through the workflow.
 type Transition struct {
 	Action Action
@@ -190,9 +234,8 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 		c.AssigneeID = &assignee
 		return c.Status, nil
 	case ActionPropose:
-		isAssignee := c.AssigneeID != nil && *c.AssigneeID == actor.UserID
-		if !isAssignee && !actor.Role.Can(identity.Edit) {
-			return "", fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
+		if err := checkActor(actor, c, t.Action); err != nil {
+			return "", err
 		}
 		errs := fault.Fields{}
 		switch {
@@ -223,18 +266,8 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 		c.ProposedBy, c.ProposedVia = actor.UserRef(), actor.TokenFromRef()
 		return proposed, nil
 	case ActionSignOff:
-		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
-		// used) may be behind the sign-off, directly or through a token.
-		if c.ProposedBy == nil && !actor.Person() {
-			return "", fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
-		}
-		for _, p := range []*int64{c.ProposedBy, c.ProposedVia} {
-			if p != nil && slices.Contains(actor.People(), *p) {
-				return "", fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
-			}
-		}
-		if c.ProposedStatus == nil {
-			return "", fault.New(fault.Conflict, "claim %d has no proposal to sign off", c.ID)
+		if err := checkActor(actor, c, t.Action); err != nil {
+			return "", err
 		}
 		// The proposal becomes the verdict; who proposed it stays on record beside who signed.
 		c.Status, c.Rationale = *c.ProposedStatus, c.ProposedRationale
