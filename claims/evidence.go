@@ -125,7 +125,7 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 		if err != nil {
 			return nil, err
 		}
-		if err := c.CheckUnfrozen("add evidence"); err != nil {
+		if err := CheckAddEvidence(actor, c); err != nil {
 			return nil, err
 		}
 		e := &Evidence{
@@ -194,18 +194,11 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 		if err != nil {
 			return nil, err
 		}
-		addedBySelf := old.AddedBy != nil && *old.AddedBy == actor.UserID
-		if !addedBySelf && !actor.Role.Can(identity.Edit) {
-			return nil, fault.New(fault.Forbidden, "only the reviewer who added evidence, or an editor, may withdraw it")
-		}
-		if old.WithdrawnAt != nil {
-			return nil, fault.New(fault.Conflict, "evidence %d was already withdrawn", id)
-		}
 		c, err := in.FindClaimByID(ctx, old.ClaimID)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.CheckUnfrozen("withdraw evidence"); err != nil {
+		if err := CheckWithdraw(actor, old, c); err != nil {
 			return nil, err
 		}
 		next := *old
@@ -222,6 +215,32 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 		}
 		return &next, nil
 	})
+}
+
+// CheckAddEvidence returns Forbidden unless actor may add evidence, and Conflict when c's
+// evidence is frozen. AddEvidence applies it; pages ask it before they offer the form.
+func CheckAddEvidence(actor identity.Actor, c *Claim) error {
+	if err := actor.Require(identity.Review, "adding evidence"); err != nil {
+		return err
+	}
+	return c.CheckUnfrozen("add evidence")
+}
+
+// CheckWithdraw returns Forbidden unless actor may withdraw e, an item of claim c (the
+// reviewer who added it, or an editor), and Conflict when e is already withdrawn or c's
+// evidence is frozen. WithdrawEvidence applies it; pages ask it before they offer the form.
+func CheckWithdraw(actor identity.Actor, e *Evidence, c *Claim) error {
+	if err := actor.Require(identity.Review, "withdrawing evidence"); err != nil {
+		return err
+	}
+	addedBySelf := e.AddedBy != nil && *e.AddedBy == actor.UserID
+	if !addedBySelf && !actor.Role.Can(identity.Edit) {
+		return fault.New(fault.Forbidden, "only the reviewer who added evidence, or an editor, may withdraw it")
+	}
+	if e.WithdrawnAt != nil {
+		return fault.New(fault.Conflict, "evidence %d was already withdrawn", e.ID)
+	}
+	return c.CheckUnfrozen("withdraw evidence")
 }
 
 // FindEvidence lists a claim's evidence, withdrawn items included, oldest first.

@@ -12,12 +12,20 @@ import (
 // public marks routes that need no credentials.
 const public identity.Right = ""
 
-// authenticate finds out who makes the request, from a bearer token, and keeps the answer
-// for gate: an actor, or the error that the presented credentials earned. It decides
-// nothing about what the caller may do; the domain and gate do.
+// authenticate finds out who makes the request, from a bearer token or, on the reviewer
+// pages only, a session cookie, and keeps the answer for gate: an actor, or the error that
+// the presented credentials earned. It decides nothing about what the caller may do; the
+// domain and gate do.
+//
+// A session never authenticates the API or the exports: a browser sends its cookie with
+// any request, so a cookie that authorized /api/v1 writes would make every API route a
+// target of cross-site forgery, while a bearer token is only ever sent on purpose.
 func (s *Server) authenticate(c *gin.Context) {
 	header := c.GetHeader("Authorization")
 	if header == "" {
+		if isPagePath(c.Request.URL.Path) {
+			s.authenticateSession(c)
+		}
 		c.Next()
 		return
 	}
@@ -76,12 +84,46 @@ func (s *Server) gate(right identity.Right) gin.HandlerFunc {
 	}
 }
 
+// authenticateSession reads the session cookie. A session that has ended is no error on a
+// page: the person is simply not signed in, and the sign-in page says why.
+func (s *Server) authenticateSession(c *gin.Context) {
+	cookie, err := c.Request.Cookie(sessionCookie)
+	if err != nil || cookie.Value == "" {
+		return
+	}
+	sess, err := s.identity.AuthorizeSession(c.Request.Context(), cookie.Value, s.sessionPolicy)
+	if err != nil {
+		if fault.Is(err, fault.Unauthorized) {
+			c.Set(sessionErrorKey, err)
+		} else {
+			c.Set(authErrorKey, err)
+		}
+		return
+	}
+	c.Set(actorKey, sess.User.Actor())
+	c.Set(sessionKey, sess)
+}
+
+// sessionCookie names the cookie that holds a session's secret.
+const sessionCookie = "verity_session"
+
 // Keys of what authenticate learns, in the gin context.
 const (
-	actorKey     = "verity.actor"
-	tokenKey     = "verity.token"
-	authErrorKey = "verity.auth_error"
+	actorKey        = "verity.actor"
+	tokenKey        = "verity.token"
+	authErrorKey    = "verity.auth_error"
+	sessionKey      = "verity.session"
+	sessionErrorKey = "verity.session_error"
 )
+
+// sessionFrom returns the session a page request was signed in with.
+func sessionFrom(c *gin.Context) (*identity.Session, bool) {
+	v, ok := c.Get(sessionKey)
+	if !ok {
+		return nil, false
+	}
+	return v.(*identity.Session), true
+}
 
 func actorFrom(c *gin.Context) (identity.Actor, bool) {
 	v, ok := c.Get(actorKey)

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -131,28 +132,51 @@ func (s *Server) writeError(c *gin.Context, err error) {
 // wantsPage reports whether the client is a browser asking for a page rather than a
 // program calling the API: the API and exports always answer problem+json.
 func wantsPage(c *gin.Context) bool {
-	path := c.Request.URL.Path
-	if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/exports/") || path == "/healthz" || path == "/readyz" || path == "/metrics" {
-		return false
-	}
-	return strings.Contains(c.GetHeader("Accept"), "text/html")
+	return isPagePath(c.Request.URL.Path) && strings.Contains(c.GetHeader("Accept"), "text/html")
 }
 
-// errorPageSource is the page a browser gets for an error; NewServer parses it.
-const errorPageSource = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Verity</title></head>
-<body><main><h1>{{.Title}}</h1><p>{{.Detail}}</p>
-{{with .Errors}}<ul>{{range .}}<li>{{.Field}}: {{.Message}}</li>{{end}}</ul>{{end}}
-{{with .RequestID}}<p>Request id: <code>{{.}}</code></p>{{end}}</main></body></html>
-`
+// errorView is the page a browser gets for an error.
+type errorView struct {
+	pageBase
+	Problem Problem
+}
 
 func (s *Server) writeErrorPage(c *gin.Context, p Problem) {
-	var buf bytes.Buffer
-	if err := s.errorPage.Execute(&buf, p); err != nil {
-		s.logger.Error("render error page", "error", err)
-	}
-	c.Data(p.Status, "text/html; charset=utf-8", buf.Bytes())
+	s.renderErrorPage(c.Writer, errorView{pageBase: s.base(c, p.Title, "error"), Problem: p})
 	c.Abort()
+}
+
+func (s *Server) renderErrorPage(w http.ResponseWriter, v errorView) {
+	var buf bytes.Buffer
+	if err := s.pages.Render(&buf, "error", v); err != nil {
+		s.logger.Error("render error page", "error", err)
+		buf.Reset()
+		buf.WriteString(http.StatusText(v.Problem.Status))
+	}
+	setPageHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(v.Problem.Status)
+	_, _ = buf.WriteTo(w)
+}
+
+// crossOriginProtection refuses state-changing requests that a browser says come from
+// another origin (Sec-Fetch-Site, or Origin against Host): a forged form post from another
+// site never reaches a handler. Requests without those headers (programs, with bearer
+// tokens) and safe methods pass.
+func (s *Server) crossOriginProtection(h http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := problemOf(fault.New(fault.Forbidden, "this request came from another site; Verity accepts forms only from its own pages"), r.URL.EscapedPath())
+		w.Header().Set("Cache-Control", "no-store")
+		if isPagePath(r.URL.Path) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			s.renderErrorPage(w, errorView{pageBase: pageBase{Title: p.Title, Section: "error"}, Problem: p})
+			return
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(p.Status)
+		_ = json.NewEncoder(w).Encode(p)
+	}))
+	return cop.Handler(h)
 }
 
 var errClientGone = errors.New("client went away")

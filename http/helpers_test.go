@@ -27,6 +27,7 @@ type env struct {
 	t       testing.TB
 	db      *database.DB
 	handler http.Handler
+	srv     *verityhttp.Server
 	tokens  map[identity.Role]string
 	users   map[identity.Role]*identity.User
 	seed    seeds.Result
@@ -59,7 +60,7 @@ func newEnv(t testing.TB) *env {
 		DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: ids,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxUploadBytes: 1 << 20,
 	})
-	e.handler = srv.Handler()
+	e.handler, e.srv = srv.Handler(), srv
 	return e
 }
 

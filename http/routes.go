@@ -65,7 +65,34 @@ func (s *Server) routes() {
 	r("GET", api+"/users/:id/tokens", admin, s.listTokens)
 	r("POST", api+"/users/:id/tokens", admin, s.createToken)
 	r("DELETE", api+"/users/:id/tokens/:token_id", admin, s.revokeToken)
+
+	// The reviewer pages: the same domain calls as the API, for people in a browser signed in
+	// with a session. A page route that needs a right sends whoever is not signed in to
+	// /login; every POST is a form that answers with a redirect (Post/Redirect/Get).
+	p := func(method, path string, right identity.Right, h func(*gin.Context) error) {
+		s.engine.Handle(method, path, s.pageGate(right), s.handle(h))
+	}
+	s.engine.GET("/static/*file", func(c *gin.Context) { s.pages.ServeStatic(c.Writer, c.Request, c.Param("file")) })
+	r("GET", "/", public, s.home)
+	r("GET", "/login", public, s.loginPage)
+	r("POST", "/login", public, s.login)
+	p("POST", "/logout", public, s.logout)
+	p("GET", "/claims", read, s.queuePage)
+	p("GET", "/claims/:id", read, s.claimPage)
+	p("POST", "/claims/:id/transitions", review, s.claimTransitionForm)
+	p("POST", "/claims/:id/evidence", review, s.claimEvidenceForm)
+	p("POST", "/claims/:id/citations", edit, s.claimCitationForm)
+	p("POST", "/evidence/:id/withdraw", review, s.withdrawEvidenceForm)
+	p("GET", "/articles/:id", read, s.articlePage)
+	p("POST", "/articles/:id/claims", edit, s.articleClaimForm)
+	p("GET", "/sources/:id", read, s.sourcePage)
+	// Attachments for the pages: the API's handler, which serves them as downloads that a
+	// browser never renders in Verity's origin, behind the session instead of a token.
+	p("GET", "/attachments/:sha256", read, s.getAttachment)
 }
+
+// Routes lists the engine's routes, for tests that walk the whole surface.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 func (s *Server) health(c *gin.Context) error {
 	if err := s.db.Reader().NewSelect().ColumnExpr("1").Scan(c.Request.Context(), new(int)); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
+	"verity/http/web"
 	"verity/migrations/database"
 	"verity/provenance"
 )
@@ -35,7 +35,13 @@ type Server struct {
 	maxUpload  int64
 	publicURL  string
 	openAPIDoc openAPIDocument
-	errorPage  *template.Template
+	// pages renders the reviewer pages; logins limits failed sign-ins; sessionPolicy bounds
+	// how long a sign-in lasts.
+	pages         *web.Renderer
+	logins        *loginLimiter
+	sessionPolicy identity.SessionPolicy
+	// handler is the engine behind the cross-origin check that refuses forged form posts.
+	handler http.Handler
 }
 
 // Deps are what the server is built from; main wires them.
@@ -50,6 +56,10 @@ type Deps struct {
 	// PublicURL is where readers reach Verity (https://factcheck.example.org), for links
 	// meant to be published, such as a ClaimReview's url. Empty uses the request's host.
 	PublicURL string
+	// SessionPolicy bounds web sessions; zero means identity.DefaultSessionPolicy.
+	SessionPolicy identity.SessionPolicy
+	// LoginLimits bound failed sign-ins; zero means DefaultLoginLimits.
+	LoginLimits LoginLimits
 }
 
 // DefaultMaxUploadBytes bounds an evidence attachment unless configured otherwise.
@@ -68,8 +78,17 @@ func NewServer(d Deps) *Server {
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
-		errorPage:  template.Must(template.New("error").Parse(errorPageSource)),
+		pages:      newRenderer(),
 	}
+	s.sessionPolicy = d.SessionPolicy
+	if s.sessionPolicy == (identity.SessionPolicy{}) {
+		s.sessionPolicy = identity.DefaultSessionPolicy()
+	}
+	limits := d.LoginLimits
+	if limits == (LoginLimits{}) {
+		limits = DefaultLoginLimits()
+	}
+	s.logins = newLoginLimiter(limits, time.Now)
 	e := gin.New()
 	// Verity is reached directly or through a proxy the operator configures later; until
 	// then no forwarded header is believed.
@@ -90,11 +109,12 @@ func NewServer(d Deps) *Server {
 	}
 	s.engine = e
 	s.routes()
+	s.handler = s.crossOriginProtection(e)
 	return s
 }
 
 // Handler returns the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) recoverPanics(c *gin.Context) {
 	defer func() {
@@ -130,7 +150,7 @@ func (s *Server) logRequests(c *gin.Context) {
 // waits up to shutdownGrace for requests in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.engine,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"verity/claims/identity"
 	"verity/migrations/dbtest"
 )
@@ -85,7 +83,7 @@ func TestRoleMatrix(t *testing.T) {
 		"GET /healthz":                              "public",
 		"GET /api/openapi.json":                     "public",
 	}
-	routes := e.handler.(*gin.Engine).Routes()
+	routes := apiRoutes(e)
 	for _, rt := range routes {
 		key := rt.Method + " " + rt.Path
 		class, ok := matrix[key]

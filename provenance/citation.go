@@ -97,11 +97,20 @@ func (s *Store) CreateCitation(ctx context.Context, actor identity.Actor, n NewC
 		if err != nil {
 			return nil, err
 		}
-		if err := c.CheckUnfrozen("change its citations"); err != nil {
+		if err := CheckCitable(actor, c); err != nil {
 			return nil, err
 		}
 		return in.createCitation(ctx, tx, actor, n)
 	})
+}
+
+// CheckCitable returns Forbidden unless actor may cite sources, and Conflict when c's
+// citations are frozen. CreateCitation applies it; pages ask it before they offer the form.
+func CheckCitable(actor identity.Actor, c *claims.Claim) error {
+	if err := actor.Require(identity.Edit, "citing a source"); err != nil {
+		return err
+	}
+	return c.CheckUnfrozen("change its citations")
 }
 
 // createCitation inserts a citation of a claim known to exist and be open to change.
@@ -281,4 +290,26 @@ func (s *Store) FindClaims(ctx context.Context, f ClaimFilter) ([]*claims.Claim,
 		f.Within = s.scope.Read().NewSelect().Model((*Citation)(nil)).Column("claim_id").Where("source_id = ?", f.SourceID)
 	}
 	return s.claims.FindClaims(ctx, f.Filter)
+}
+
+// FindCitationsByClaims returns the citations of several claims at once, each with its
+// source, by claim id in the order they were made: one query for a page of claims instead of
+// one per claim. Claims without citations, and ids that name no claim, are absent.
+func (s *Store) FindCitationsByClaims(ctx context.Context, claimIDs []int64) (map[int64][]*Citation, error) {
+	out := map[int64][]*Citation{}
+	if len(claimIDs) == 0 {
+		return out, nil
+	}
+	var cs []*Citation
+	err := s.scope.Read().NewSelect().Model(&cs).Relation("Source").
+		Where("?TableAlias.claim_id IN (?)", bun.List(claimIDs)).
+		OrderExpr("?TableAlias.id ASC").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	for _, c := range cs {
+		out[c.ClaimID] = append(out[c.ClaimID], c)
+	}
+	return out, nil
 }
