@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -104,9 +105,42 @@ func pageFuncs() template.FuncMap {
 			if p == nil {
 				return ""
 			}
-			return strconv.FormatFloat(*p, 'f', -1, 64)
+			return formatNumber(*p)
+		},
+		// val is what a pointer points at, for the templates' partials: a pending
+		// proposal's status, say.
+		"val": func(v any) any {
+			r := reflect.ValueOf(v)
+			for r.Kind() == reflect.Pointer {
+				if r.IsNil() {
+					return ""
+				}
+				r = r.Elem()
+			}
+			return r.Interface()
 		},
 	}
+}
+
+// formatNumber writes a quantity as a newsroom would: 2,200 and 1.5, not 2200 or 1.500000.
+func formatNumber(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
 }
 
 func newRenderer() *web.Renderer {

@@ -148,7 +148,7 @@ func statusIcon(status string) string {
 	case "disputed":
 		return "⇄"
 	case "outdated":
-		return "⌛"
+		return "◷"
 	case "unverifiable":
 		return "?"
 	}
@@ -206,7 +206,9 @@ func highlight(body string, list []*claims.Claim) template.HTML {
 			if c.AnchorEnd == to && !linked[c.ID] {
 				// Every segment of this passage linked to a claim inside it: give it its own.
 				linked[c.ID] = true
-				fmt.Fprintf(&b, `<a href="/claims/%d" class="also" aria-label="Claim %d, %s">%d</a>`, c.ID, c.ID, c.Status, c.ID)
+				// The marker's number is drawn by CSS, so that the text holds only the body's
+				// characters and a selection across it is still a quote.
+				fmt.Fprintf(&b, `<a href="/claims/%d" class="also" data-n="%d" aria-label="Claim %d, %s"></a>`, c.ID, c.ID, c.ID, c.Status)
 			}
 			b.WriteString("</mark>")
 		}

@@ -3,9 +3,11 @@ package http
 import (
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -226,9 +228,22 @@ func refusalAlert(err error, f *form, formName string, v *claimView) *alert {
 		}
 		return a
 	case !shown:
-		return &alert{Title: "That could not be done", Message: e.Message, Typed: typed}
+		return &alert{Title: "That could not be done", Message: explain(e), Typed: typed}
 	}
 	return nil
+}
+
+// explain is an error's message with its field messages, for a page that cannot show them
+// beside their fields.
+func explain(e *fault.Error) string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(e.Fields)) {
+		parts = append(parts, name+" "+e.Fields[name])
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (v *claimView) withdrawable(formName string) bool {

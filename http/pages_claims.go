@@ -3,7 +3,6 @@ package http
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -143,6 +142,12 @@ func (s *Server) queuePage(c *gin.Context) error {
 	status := http.StatusOK
 	var list []*claims.Claim
 	var more bool
+	if ferr := f.Validate(); ferr != nil && len(fields) > 0 {
+		// Report the domain's objections along with the query string's, all at once.
+		for name, msg := range fault.As(ferr).Fields {
+			fields.Add(name, msg)
+		}
+	}
 	err = fields.Err()
 	if err == nil {
 		list, more, err = s.provenance.FindClaims(ctx, f)
@@ -152,12 +157,7 @@ func (s *Server) queuePage(c *gin.Context) error {
 			return err
 		}
 		// A hand-edited or stale link: say what is wrong, and offer the filters to fix it.
-		e := fault.As(err)
-		var parts []string
-		for name, msg := range e.Fields {
-			parts = append(parts, name+" "+msg)
-		}
-		v.Error = "These filters cannot be used: " + strings.Join(parts, "; ") + "."
+		v.Error = "These filters cannot be used: " + explain(fault.As(err)) + "."
 		status = http.StatusUnprocessableEntity
 	}
 	ids := make([]int64, len(list))

@@ -40,10 +40,10 @@ type diagramEdge struct {
 
 // Sizes of the drawing, in SVG units (CSS pixels at natural size).
 const (
-	nodeW, nodeH     = 210, 64
+	nodeW, nodeH     = 232, 64
 	gapX, gapY       = 26, 64
 	diagramMargin    = 12
-	labelChars       = 28
+	labelChars       = 27
 	labelLines       = 2
 	maxNodesInARow   = 8
 	maxUpstreamDepth = 6
@@ -111,9 +111,9 @@ func layoutProvenance(g *provenance.Graph) diagram {
 			default:
 				src := g.Sources[r.id]
 				name, class, href = fmt.Sprintf("source %d", r.id), "upstream", fmt.Sprintf("/sources/%d", r.id)
-				kind = "Upstream source"
+				kind = "Upstream"
 				if i == 1 {
-					kind, class = "Cited source", "cited"
+					kind, class = "Cited", "cited"
 				}
 				if src != nil {
 					name = src.Name
@@ -121,7 +121,7 @@ func layoutProvenance(g *provenance.Graph) diagram {
 				}
 			}
 			n := diagramNode{X: x, Y: y, W: nodeW, H: nodeH, Class: class, Href: href}
-			n.Lines = append(n.Lines, diagramText{X: x + 12, Y: y + 20, Text: clip(kind, labelChars+6), Class: "node-kind"})
+			n.Lines = append(n.Lines, diagramText{X: x + 12, Y: y + 20, Text: clip(kind, labelChars+5), Class: "node-kind"})
 			for k, line := range wrap(name, labelChars, labelLines) {
 				n.Lines = append(n.Lines, diagramText{X: x + 12, Y: y + 39 + k*16, Text: line, Class: "node-label"})
 			}
