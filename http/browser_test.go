@@ -9,7 +9,8 @@ package http_test
 //	VERITY_AXE         axe.min.js; without it the accessibility checks are skipped, or fail
 //	                   when VERITY_BROWSER=required
 //	VERITY_SCREENSHOTS a folder to write screenshots of every page to, at 1280 and 390 px
-//	                   (the README's are made with VERITY_SCREENSHOTS=../.docs/screenshots)
+//	                   (the README's are made with VERITY_SCREENSHOTS=../.docs/screenshots);
+//	                   VERITY_SCREENSHOTS_FULL=1 captures whole pages instead of the window
 
 import (
 	"context"
@@ -29,6 +30,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"verity/claims"
+	"verity/claims/identity"
 )
 
 // browser is one headless Chromium for a test.
@@ -197,13 +199,19 @@ func (b *browser) shoot(name string) {
 		if size.width == 390 {
 			overflow := b.eval(`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`)
 			if overflow != "0" {
-				b.t.Errorf("%s at 390 px is %s px wider than the screen", name, overflow)
+				culprits := b.eval(`Array.from(document.querySelectorAll("body *")).filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+					.slice(0, 4).map(el => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined ? "." + el.className : "")).join(", ")`)
+				b.t.Errorf("%s at 390 px is %s px wider than the screen: %s", name, overflow, culprits)
 			}
 		}
 		if b.dir == "" {
 			continue
 		}
-		png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+		shot := chromedp.CaptureScreenshot()
+		if os.Getenv("VERITY_SCREENSHOTS_FULL") != "" {
+			shot = chromedp.FullScreenshot(100) // the whole page, however long
+		}
+		png, err := chromedp.Run(b.ctx, shot)
 		if err != nil {
 			b.t.Fatalf("screenshot %s: %v", name, err)
 		}
@@ -361,7 +369,19 @@ func TestBrowserReviewFlow(t *testing.T) {
 	if err != nil || c.Stage != claims.StageClosed || c.Status != claims.StatusVerified {
 		t.Fatalf("after the sign-off the claim is %+v (%v)", c, err)
 	}
+	// A few more verdicts, reached through the domain as the forms reach them, so that the
+	// article shows how each one looks.
+	verdicts := giveVerdicts(t, e, map[string]claims.Status{
+		"killed at least 79 Afghans": claims.StatusFalse, "13 American soldiers": claims.StatusMisleading,
+		"first became active there in 2015": claims.StatusDisputed, "It came despite multiple intelligence warnings": claims.StatusOutdated,
+		"a criminal group linked to the Taliban": claims.StatusUnverifiable,
+	})
 	b.open(fmt.Sprintf("/articles/%d", c.ArticleID))
+	for vid, st := range verdicts {
+		if got := b.eval(fmt.Sprintf(`document.querySelector('[data-status="%s"] a[href="/claims/%d"]') ? "found" : "none"`, st, vid)); got != "found" {
+			t.Errorf("claim %d is not shown as %s on the article page", vid, st)
+		}
+	}
 	link := b.eval(fmt.Sprintf(`document.querySelector('[data-status="verified"] a[href="/claims/%d"]') ? "found" : "none"`, id))
 	if link != "found" {
 		t.Errorf("the article page has no data-status=verified passage linking to claim %d", id)
@@ -408,4 +428,38 @@ func TestBrowserReviewFlow(t *testing.T) {
 	if err := chromedp.Cancel(b.ctx); err != nil && !errors.Is(err, context.Canceled) {
 		t.Logf("close the browser: %v", err)
 	}
+}
+
+// giveVerdicts takes the seeded claims whose quotes contain the keys through review to the
+// verdicts given, as the reviewer proposes and the editor signs off, and returns them by id.
+func giveVerdicts(t *testing.T, e *env, verdicts map[string]claims.Status) map[int64]claims.Status {
+	t.Helper()
+	ctx := context.Background()
+	cs := claims.NewStore(e.db)
+	rev, ed := e.users[reviewer].Actor(), e.users[editor].Actor()
+	out := map[int64]claims.Status{}
+	for quote, st := range verdicts {
+		id := e.claimID(quote)
+		c, err := cs.FindClaimByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.AddEvidence(ctx, rev, claims.NewEvidence{ClaimID: id, URL: "https://example.org/check", Stance: claims.StanceContext}); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			who identity.Actor
+			tr  claims.Transition
+		}{
+			{rev, claims.Transition{Action: claims.ActionStart}},
+			{rev, claims.Transition{Action: claims.ActionPropose, Status: st, Rationale: "Checked against the sources."}},
+			{ed, claims.Transition{Action: claims.ActionSignOff}},
+		} {
+			if c, _, err = cs.Transition(ctx, step.who, id, c.Version, step.tr); err != nil {
+				t.Fatalf("%s claim %d: %v", step.tr.Action, id, err)
+			}
+		}
+		out[id] = st
+	}
+	return out
 }
