@@ -273,8 +273,15 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if f.AssigneeID > 0 {
 		q = q.Where("claim.assignee_id = ?", f.AssigneeID)
 	}
-	if f.Unassigned {
+	switch {
+	case f.Unassigned && f.Stage != "":
+		// The (assignee_id, stage, id) index holds these rows in id order.
 		q = q.Where("claim.assignee_id IS NULL")
+	case f.Unassigned:
+		// Without a stage that index would find every unassigned claim and sort them all;
+		// many claims are unassigned, so walking ids and skipping the others stops sooner.
+		// coalesce keeps the planner off the index.
+		q = q.Where("coalesce(claim.assignee_id, 0) = 0")
 	}
 	if f.SignableBy > 0 {
 		q = q.Where("claim.stage = ? AND claim.proposed_status IS NOT NULL", StageAwaitingSignoff).
