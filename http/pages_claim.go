@@ -40,7 +40,9 @@ type claimView struct {
 	Relations               []provenance.Relation
 	MaxUpload               string
 	Alert                   *alert
-	forms                   map[string]*form
+	// Assignable lists who an editor may hand the claim to when taking it into review.
+	Assignable []*identity.User
+	forms      map[string]*form
 }
 
 // Form returns the state of the named form: what was typed and its errors after a refusal,
@@ -141,6 +143,11 @@ func (s *Server) showClaim(c *gin.Context, id int64, status int, f *form, formNa
 	if len(v.Allowed) == 0 {
 		v.NoMoves = noMovesNote(actor, cl)
 	}
+	if v.Allowed[string(claims.ActionStart)] && actor.Role.Can(identity.Edit) {
+		if v.Assignable, err = s.assignable(c); err != nil {
+			return err
+		}
+	}
 	v.CanAddEvidence = claims.CheckAddEvidence(actor, cl) == nil
 	v.CanCite = provenance.CheckCitable(actor, cl) == nil
 	for _, st := range claims.Statuses() {
@@ -190,6 +197,24 @@ func (s *Server) showClaim(c *gin.Context, id int64, status int, f *form, formNa
 		v.Alert = refusalAlert(refused, f, formName, v)
 	}
 	return s.renderPage(c, status, "claim", v)
+}
+
+// assignable lists the active users whose role may review, whom an editor may assign.
+func (s *Server) assignable(c *gin.Context) ([]*identity.User, error) {
+	var out []*identity.User
+	for _, role := range identity.RolesWith(identity.Review) {
+		users, _, err := s.identity.FindUsers(c.Request.Context(), identity.UserFilter{Role: role, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if u.DisabledAt == nil {
+				out = append(out, u)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *identity.User) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 // noMovesNote says why someone sees no review action on a claim.
@@ -301,6 +326,13 @@ func (s *Server) claimTransitionForm(c *gin.Context) error {
 		return err
 	}
 	t := claims.Transition{Action: claims.Action(action), Status: claims.Status(c.PostForm("status")), Rationale: c.PostForm("rationale")}
+	fields := fault.Fields{}
+	if assignee := formID(fields, "assignee_id", c.PostForm("assignee_id")); assignee > 0 {
+		t.AssigneeID = &assignee
+	}
+	if err := fields.Err(); err != nil {
+		return s.refuse(c, id, action, err)
+	}
 	if _, _, err := s.claims.Transition(c.Request.Context(), actorOf(c), id, version, t); err != nil {
 		return s.refuse(c, id, action, err)
 	}

@@ -409,3 +409,35 @@ func TestPageClaimOfOrphanedPassage(t *testing.T) {
 		t.Errorf("the article does not list the orphaned claim: %q", p.text(".orphans"))
 	}
 }
+
+func TestPageEditorAssigns(t *testing.T) {
+	e := newEnv(t)
+	id := e.claimID("just 2,200 fighters")
+	path := "/claims/" + itoa(id)
+	if e.signIn(reviewer).get(path).labelled("Assign to").Length() != 0 {
+		t.Error("a reviewer is offered Assign to")
+	}
+	ed := e.signIn(editor)
+	p := ed.get(path)
+	choices := p.labelled("Assign to").Find("option").Text()
+	if !strings.Contains(choices, "The reviewer") || strings.Contains(choices, "The viewer") || strings.Contains(choices, "The editor") {
+		t.Errorf("Assign to offers %q", choices)
+	}
+	// A viewer cannot be assigned: the domain says so beside the field.
+	p = ed.post(path+"/transitions", url.Values{"action": {"start"}, "version": {e.version(id)}, "assignee_id": {itoa(e.users[viewer].ID)}})
+	wantPage(t, p, http.StatusUnprocessableEntity)
+	if msg := p.errorOf("Assign to"); !strings.Contains(msg, "cannot review") {
+		t.Errorf("beside Assign to: %q", msg)
+	}
+	wantRedirect(t, ed.post(path+"/transitions", url.Values{"action": {"start"}, "version": {e.version(id)}, "assignee_id": {itoa(e.users[reviewer].ID)}}), path)
+	p = ed.get(path)
+	if got := p.text(".facts"); !strings.Contains(got, "The reviewer") {
+		t.Errorf("after assigning: %q", got)
+	}
+	if !strings.Contains(p.text(".history"), "assigned the claim to The reviewer") {
+		t.Errorf("the history says %q", p.text(".history"))
+	}
+	if rows := e.signIn(reviewer).get("/claims?view=mine").rows(); !slices.Equal(rows, []string{itoa(id)}) {
+		t.Errorf("assigned to the reviewer: %v", rows)
+	}
+}
