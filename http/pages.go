@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -101,46 +100,7 @@ func refusal(err error, posted url.Values) (*form, bool) {
 func pageFuncs() template.FuncMap {
 	return template.FuncMap{
 		"icon": func(status any) string { return statusIcon(fmt.Sprint(status)) },
-		"deref": func(p *float64) string {
-			if p == nil {
-				return ""
-			}
-			return formatNumber(*p)
-		},
-		// val is what a pointer points at, for the templates' partials: a pending
-		// proposal's status, say.
-		"val": func(v any) any {
-			r := reflect.ValueOf(v)
-			for r.Kind() == reflect.Pointer {
-				if r.IsNil() {
-					return ""
-				}
-				r = r.Elem()
-			}
-			return r.Interface()
-		},
 	}
-}
-
-// formatNumber writes a quantity as a newsroom would: 2,200 and 1.5, not 2200 or 1.500000.
-func formatNumber(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	if hasFrac {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
 }
 
 func newRenderer() *web.Renderer {

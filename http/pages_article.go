@@ -23,6 +23,8 @@ type articleView struct {
 	Article   *claims.Article
 	Revisions []claims.Revision
 	Total     int
+	// Truncated says that the article has more claims than the page marks.
+	Truncated bool
 	Bars      []barView
 	Statuses  []claims.Status
 	// Text is the body with every anchored claim's passage marked; built by highlight, which
@@ -69,8 +71,9 @@ func (s *Server) showArticle(c *gin.Context, id int64, status int, f *form) erro
 	}
 	slices.Reverse(revs)
 	var all []*claims.Claim
+	truncated := false
 	filter := provenance.ClaimFilter{Filter: claims.Filter{ArticleID: id, Order: claims.ByPosition, Limit: 200}}
-	for len(all) < maxArticleClaims {
+	for {
 		page, more, err := s.provenance.FindClaims(ctx, filter)
 		if err != nil {
 			return err
@@ -79,11 +82,15 @@ func (s *Server) showArticle(c *gin.Context, id int64, status int, f *form) erro
 		if !more {
 			break
 		}
+		if len(all) >= maxArticleClaims {
+			truncated = true
+			break
+		}
 		k := claims.KeyOf(page[len(page)-1], claims.ByPosition)
 		filter.After = &k
 	}
 	v := articleView{
-		pageBase: s.base(c, a.Title, "article"), Article: a, Revisions: revs, Total: len(all),
+		pageBase: s.base(c, a.Title, "article"), Article: a, Revisions: revs, Total: len(all), Truncated: truncated,
 		Statuses: claims.Statuses(), Kinds: claims.Kinds(), Form: f,
 		CanCreate: actorOf(c).Role.Can(identity.Edit),
 	}

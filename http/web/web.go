@@ -15,6 +15,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -167,18 +169,46 @@ func helpers() template.FuncMap {
 			}
 			return t.UTC().Format("2 January 2006")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// eq1 compares values of different types by their text: an option's id with the
+		// value a form sent back.
 		"eq1": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"add": func(a, b int) int { return a + b },
-		"dict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, fmt.Errorf("dict needs pairs")
+		"deref": func(p *float64) string {
+			if p == nil {
+				return ""
 			}
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
+			return formatNumber(*p)
+		},
+		// val is what a pointer points at: a pending proposal's status, say.
+		"val": func(v any) any {
+			r := reflect.ValueOf(v)
+			for r.Kind() == reflect.Pointer {
+				if r.IsNil() {
+					return ""
+				}
+				r = r.Elem()
 			}
-			return m, nil
+			return r.Interface()
 		},
 	}
+}
+
+// formatNumber writes a quantity as a newsroom would: 2,200 and 1.5, not 2200 or 1.500000.
+func formatNumber(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
 }
