@@ -95,11 +95,11 @@ func (l *load) drive(ctx context.Context, wl workload) (result, error) {
 	deadline := started.Add(l.cfg.duration)
 	stop := l.showProgress(func() string {
 		ops := lv.ops.Load()
-		bound := "/" + l.cfg.duration.String()
+		elapsed, done := since(started)+"/"+l.cfg.duration.String(), number(int(ops))+" ops"
 		if l.cfg.requests > 0 {
-			bound = fmt.Sprintf("  %s/%s ops", number(int(ops)), number(l.cfg.requests))
+			elapsed, done = since(started), fmt.Sprintf("%s/%s ops", number(int(ops)), number(l.cfg.requests))
 		}
-		return fmt.Sprintf("%-12s %s%s  %s ops  %.0f/s  %d failed", wl.name, since(started), bound, number(int(ops)),
+		return fmt.Sprintf("%-12s %s  %s  %.0f/s  %d failed", wl.name, elapsed, done,
 			float64(ops)/time.Since(started).Seconds(), lv.failures.Load())
 	})
 	var claimed atomic.Int64
