@@ -22,10 +22,12 @@ func workloadNames() []string {
 }
 
 // workload is one kind of traffic: prepare runs once before the clock starts and may skip
-// the workload with a reason; op is one operation, run by each client in turn.
+// the workload with a reason; share hands the workers what they alone work on; op is one
+// operation, run by each client in turn.
 type workload struct {
 	name    string
 	prepare func(ctx context.Context) (skip string, err error)
+	share   func(workers []*worker)
 	op      func(ctx context.Context, w *worker) error
 }
 
@@ -51,7 +53,7 @@ type claimState struct {
 func (l *load) workloads() []workload {
 	all := map[string]workload{
 		"create-claim": {name: "create-claim", op: l.createClaimOp},
-		"review":       {name: "review", prepare: l.prepareReview, op: l.reviewOp},
+		"review":       {name: "review", prepare: l.prepareReview, share: l.shareReview, op: l.reviewOp},
 		"get-claim":    {name: "get-claim", op: l.getClaimOp},
 		"list":         {name: "list", op: l.listOp},
 		"search":       {name: "search", op: l.searchOp},
@@ -85,11 +87,8 @@ func (l *load) drive(ctx context.Context, wl workload) (result, error) {
 	for i := range workers {
 		workers[i] = &worker{id: i, rec: newRecorder(lv), rng: mrand.New(mrand.NewPCG(l.cfg.seed, 4<<32+uint64(i)))}
 	}
-	if wl.name == "review" {
-		for i, c := range l.review {
-			w := workers[i%len(workers)]
-			w.claims = append(w.claims, c)
-		}
+	if wl.share != nil {
+		wl.share(workers)
 	}
 	started := time.Now()
 	deadline := started.Add(l.cfg.duration)
@@ -160,9 +159,10 @@ func (l *load) createClaimOp(ctx context.Context, w *worker) error {
 	return err
 }
 
-// prepareReview gives every phase-one claim to one review client. With a sign-off token it
-// first takes one claim through the whole workflow, so that a token the server will not
-// let sign off fails the run before the clock starts, with the server's reason.
+// prepareReview starts from every phase-one claim, open at version 1. With a sign-off token
+// it first takes one claim through the whole workflow (as worker 0, who will own it), so that
+// a token the server will not let sign off fails the run before the clock starts, with the
+// server's reason.
 func (l *load) prepareReview(ctx context.Context) (string, error) {
 	l.review = make([]*claimState, len(l.corpus.claims))
 	for i, id := range l.corpus.claims {
@@ -188,6 +188,14 @@ func (l *load) prepareReview(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return "", l.refresh(ctx, rec, 0, c)
+}
+
+// shareReview deals the claims out to the workers, so that no two race for one ETag.
+func (l *load) shareReview(workers []*worker) {
+	for i, c := range l.review {
+		w := workers[i%len(workers)]
+		w.claims = append(w.claims, c)
+	}
 }
 
 // reviewOp moves one of the worker's claims one step: evidence and start on an open claim,
