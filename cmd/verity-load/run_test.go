@@ -45,23 +45,23 @@ func newServer(t *testing.T, wrap func(http.Handler) http.Handler) server {
 		db = dbtest.Open(t)
 	}
 	ctx := context.Background()
-	if _, err := seeds.Load(ctx, db); err != nil {
+	if _, err := seeds.Load(ctx, db, identity.System()); err != nil {
 		t.Fatal(err)
 	}
 	ids := identity.NewStore(db)
-	token := func(email string, role claims.Role) string {
-		u, err := ids.CreateUser(ctx, claims.System(), identity.NewUser{Email: email, Name: email, Role: role, Password: "correct horse battery"})
+	token := func(email string, role identity.Role) string {
+		u, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{Email: email, Name: email, Role: role, Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, secret, err := ids.CreateToken(ctx, claims.System(), u.ID, "test")
+		_, secret, err := ids.CreateToken(ctx, identity.System(), u.ID, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return secret
 	}
-	s.admin = token("admin@verity.local", claims.RoleAdmin)
-	s.signoff = token("signer@verity.local", claims.RoleEditor)
+	s.admin = token("admin@verity.local", identity.RoleAdmin)
+	s.signoff = token("signer@verity.local", identity.RoleEditor)
 	var h http.Handler = verityhttp.NewServer(verityhttp.Deps{
 		DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: ids,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
