@@ -114,11 +114,14 @@ const (
 )
 
 func locateAt(body string, bs *boundaries, quote string, s int) (Anchor, error) {
-	n := utf8.RuneCountInString(body)
-	if s < 0 || s > n {
+	sb := 0
+	if s >= 0 {
+		sb = forwardRunes(body, 0, s)
+	}
+	if s < 0 || sb == len(body) && s > 0 && utf8.RuneCountInString(body) < s {
+		n := utf8.RuneCountInString(body)
 		return Anchor{}, fault.Field("start", fmt.Sprintf("must be between 0 and %d, the body's length in code points", n))
 	}
-	sb := forwardRunes(body, 0, s)
 	if !strings.HasPrefix(body[sb:], quote) {
 		var at []occurrence
 		for o := range occurrencesOf(body, quote) {

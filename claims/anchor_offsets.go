@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"math/bits"
 	"sort"
 	"unicode/utf8"
 )
@@ -29,13 +30,20 @@ func newRuneIndex(text string) *runeIndex {
 	}
 	x.marks = make([]int, 0, x.runes/runeIndexStep+1)
 	n := 0
-	for i := 0; i < len(text); i++ {
+	for i := 0; i < len(text); {
+		if len(text)-i >= 8 && n+8 <= len(x.marks)*runeIndexStep {
+			// No checkpoint falls in these 8 bytes.
+			n += runeStarts8(text, i)
+			i += 8
+			continue
+		}
 		if utf8.RuneStart(text[i]) {
-			if n%runeIndexStep == 0 {
+			if n == len(x.marks)*runeIndexStep {
 				x.marks = append(x.marks, i)
 			}
 			n++
 		}
+		i++
 	}
 	return x
 }
@@ -75,11 +83,31 @@ func backRunes(text string, b, n int) int {
 	return b
 }
 
-// forwardRunes returns the byte offset n code points after byte offset b (or len(text)).
+// forwardRunes returns the byte offset n code points after byte offset b, which must be at
+// the start of a code point (or len(text)). It counts 8 bytes at a time, so that finding a
+// client's start offset in a 2 MiB body takes a fraction of a millisecond.
 func forwardRunes(text string, b, n int) int {
-	for ; n > 0 && b < len(text); n-- {
-		_, size := utf8.DecodeRuneInString(text[b:])
-		b += size
+	for n > 8 && len(text)-b >= 8 {
+		n -= runeStarts8(text, b)
+		b += 8
 	}
-	return b
+	for ; b < len(text); b++ {
+		if utf8.RuneStart(text[b]) {
+			if n == 0 {
+				return b
+			}
+			n--
+		}
+	}
+	return len(text)
+}
+
+// runeStarts8 returns how many of the 8 bytes of text from i start a code point: all but
+// the continuation bytes, 10xxxxxx.
+func runeStarts8(text string, i int) int {
+	x := uint64(text[i]) | uint64(text[i+1])<<8 | uint64(text[i+2])<<16 | uint64(text[i+3])<<24 |
+		uint64(text[i+4])<<32 | uint64(text[i+5])<<40 | uint64(text[i+6])<<48 | uint64(text[i+7])<<56
+	const high = 0x8080808080808080
+	continuation := x & high &^ (x << 1 & high)
+	return 8 - bits.OnesCount64(continuation)
 }

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"index/suffixarray"
 	"strings"
 	"unicode/utf8"
 )
@@ -72,6 +73,10 @@ type reanchorer struct {
 	oldIx, newIx *runeIndex
 	bounds       *boundaries
 	oldBounds    *boundaries // made only if needed
+	// wideSearches counts the searches that went past the neighbourhood of a quote; once
+	// there are enough of them, sa indexes the new body to answer the rest.
+	wideSearches int
+	sa           *suffixarray.Index
 	// The bodies agree on code points [0, samePrefix) and from oldChangeEnd in the old body
 	// (oldChangeEnd+delta in the new one) to the end.
 	samePrefix, oldChangeEnd, delta int
@@ -139,15 +144,14 @@ func (r *reanchorer) reanchor(ctx context.Context, a Anchor) (Reanchored, error)
 		}
 		b := r.newIx.byteOf(at)
 		moved := anchorAt(r.new, b, b+len(a.Exact), at)
-		whole := r.bounds.valid(b) && r.bounds.valid(b+len(a.Exact))
 		if moved.Prefix == a.Prefix && moved.Suffix == a.Suffix {
 			// The same passage in the same context. It can cut into a word only if the old
 			// one did (a claim made before quotes had to), or through a sequence longer than
 			// the context, such as a run of flags; only the latter is searched for.
-			if whole || !r.wholeInOld(a) {
+			if sameSegmentation(a) || r.whole(b, len(a.Exact)) || !r.wholeInOld(a) {
 				return Reanchored{Anchor: moved, Found: true}, nil
 			}
-		} else if whole {
+		} else if r.whole(b, len(a.Exact)) {
 			// The edit reached into the context: the quote stays if it is still whole there.
 			return Reanchored{Anchor: moved, Found: true, Changed: true}, nil
 		}
@@ -167,6 +171,19 @@ func (r *reanchorer) reanchor(ctx context.Context, a Anchor) (Reanchored, error)
 	return Reanchored{Anchor: found, Found: true, Changed: changed}, nil
 }
 
+// whole reports whether the quote of n bytes at byte offset b of the new body starts and ends
+// at boundaries.
+func (r *reanchorer) whole(b, n int) bool { return r.bounds.valid(b) && r.bounds.valid(b+n) }
+
+// sameSegmentation reports whether a quote keeps its boundaries wherever its prefix and
+// suffix are the same, without segmenting anything: when the prefix holds a code point that
+// restarts segmentation (or reaches the start of the body) and so does the suffix (or it
+// reaches the end), the rules decide its start and end from that text alone.
+func sameSegmentation(a Anchor) bool {
+	return (utf8.RuneCountInString(a.Prefix) < ContextLength || strings.ContainsFunc(a.Prefix, restartsSegmentation)) &&
+		(utf8.RuneCountInString(a.Suffix) < ContextLength || strings.ContainsFunc(a.Suffix, restartsSegmentation))
+}
+
 // wholeInOld reports whether a, which lies in the old body, starts and ends at boundaries
 // there.
 func (r *reanchorer) wholeInOld(a Anchor) bool {
@@ -177,12 +194,21 @@ func (r *reanchorer) wholeInOld(a Anchor) bool {
 	return r.oldBounds.valid(b) && r.oldBounds.valid(b+len(a.Exact))
 }
 
-// searchRadius is the half-width, in bytes, of the first window searched around the place a
-// quote is expected; each further window doubles it.
-const searchRadius = 4096
+// Bounds of the search for a quote. It scans outward from where the quote is expected, in
+// windows of doubling width from searchRadius bytes each side; past nearRadius the quote may
+// be anywhere, and once more than suffixArrayAfter quotes were searched for that far (an
+// article rewritten, every quote gone), a suffix array of the new body, built once in linear
+// time, lists the occurrences of the rest instead of a scan of the body for each. A quote
+// that occurs more than maxIndexed times is scanned for all the same.
+const (
+	searchRadius     = 4096
+	nearRadius       = 64 << 10
+	suffixArrayAfter = 16
+	maxIndexed       = 4096
+)
 
 // search returns the byte offset in the new body of the best occurrence of a's quote (see
-// ReanchorAll) near byte offset hint, scanning outward in windows of doubling width.
+// ReanchorAll) for one expected at byte offset hint.
 func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool, error) {
 	text, q := r.new, a.Exact
 	starts := len(text) - len(q) + 1 // occurrences start in [0, starts)
@@ -191,19 +217,23 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 	}
 	sel := newSelector(a)
 	best, bestFull, bestScore, bestDist, found := 0, false, 0, 0, false
+	consider := func(j int) {
+		if !r.bounds.valid(j) || !r.bounds.valid(j+len(q)) {
+			return
+		}
+		full, score := sel.rank(text, j, j+len(q))
+		d := abs(j - hint)
+		if !found || better(full, score, d, j, bestFull, bestScore, bestDist, best) {
+			best, bestFull, bestScore, bestDist, found = j, full, score, d, true
+		}
+	}
 	scan := func(from, to int) {
 		for i := from; i < to; {
 			j := indexIn(text, q, i, to)
 			if j < 0 {
 				return
 			}
-			if r.bounds.valid(j) && r.bounds.valid(j+len(q)) {
-				full, score := sel.rank(text, j, j+len(q))
-				d := abs(j - hint)
-				if better(full, score, d, j, bestFull, bestScore, bestDist, best) || !found {
-					best, bestFull, bestScore, bestDist, found = j, full, score, d, true
-				}
-			}
+			consider(j)
 			i = j + 1
 		}
 	}
@@ -211,6 +241,14 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 	for radius := searchRadius; ; radius *= 2 {
 		if err := ctx.Err(); err != nil {
 			return 0, false, err
+		}
+		if radius > nearRadius && radius/2 <= nearRadius {
+			if occ, ok := r.indexed(q); ok {
+				for _, j := range occ {
+					consider(j)
+				}
+				return best, found, nil
+			}
 		}
 		nlo, nhi := max(0, hint-radius), min(starts, hint+radius)
 		scan(nlo, lo)
@@ -223,6 +261,21 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 		}
 	}
 	return best, found, nil
+}
+
+// indexed returns every occurrence of q in the new body from the suffix array, building it
+// when enough searches went wide to pay for it; ok is false when there is no suffix array
+// yet or q occurs too often to list.
+func (r *reanchorer) indexed(q string) ([]int, bool) {
+	r.wideSearches++
+	if r.sa == nil {
+		if r.wideSearches <= suffixArrayAfter {
+			return nil, false
+		}
+		r.sa = suffixarray.New([]byte(r.new))
+	}
+	occ := r.sa.Lookup([]byte(q), maxIndexed+1)
+	return occ, len(occ) <= maxIndexed
 }
 
 // better reports whether an occurrence at offset j, at distance d from where it is expected,
