@@ -59,26 +59,6 @@ func (bs *boundaries) cluster(b int) bool {
 	return has(&bs.chunk(b).cluster, b%boundaryChunk)
 }
 
-// prev returns the nearest valid boundary at or before b, looking back at most limit bytes.
-func (bs *boundaries) prev(b, limit int) (int, bool) {
-	for p := b; p >= 0 && p >= b-limit; p-- {
-		if bs.valid(p) {
-			return p, true
-		}
-	}
-	return 0, false
-}
-
-// next returns the nearest valid boundary at or after b, looking ahead at most limit bytes.
-func (bs *boundaries) next(b, limit int) (int, bool) {
-	for p := b; p <= len(bs.text) && p <= b+limit; p++ {
-		if bs.valid(p) {
-			return p, true
-		}
-	}
-	return 0, false
-}
-
 // asciiBoundary decides the offset between two ASCII letters, digits or spaces without
 // segmenting: letters and digits hold together (WB5, WB8-WB10), so do two spaces (WB3d), and
 // a space next to a letter or digit is a boundary (WB999, GB999). These pairs are decided by
@@ -103,16 +83,24 @@ func isASCIIAlnum(c byte) bool {
 // restartsSegmentation reports whether the grapheme and word rules of UAX #29 are in the
 // same state after r whatever text came before r: then segmenting from r on gives the same
 // boundaries after r as segmenting the whole text. The rules that look further back are
-// those for Extend, Format and ZWJ (WB4, GB9, GB11), regional indicators (WB15, WB16, GB12,
-// GB13), mid-word punctuation (WB6, WB7, WB11, WB12) and CR LF (GB3, WB3); a line feed, a
-// space, an ASCII letter or digit, or a Han ideograph is none of those and ends every
-// sequence they track. The set is small on purpose: it needs no table of its own, and
-// TestRestartRunesForgetTheTextBefore checks each member against uniseg itself.
+// those for Extend, Format and ZWJ (WB4, GB9, GB11), spacing marks (GB9a), regional
+// indicators (WB15, WB16, GB12, GB13), mid-word punctuation (WB6, WB7, WB11, WB12) and
+// CR LF (GB3, WB3). A line feed, a space, a digit or a letter is none of those, unless the
+// letter joins what comes before it as a mark does (a few letters are spacing marks or
+// extenders, such as Thai SARA AM); uniseg itself tells those apart, so no table of our own
+// is needed. TestRestartRunesForgetTheTextBefore checks every member against uniseg.
 func restartsSegmentation(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == '\n' || r == ' ' || isASCIIAlnum(byte(r))
 	}
-	return unicode.Is(unicode.Han, r) && unicode.IsLetter(r)
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	// A letter that attaches to a space before it extends the space's cluster or word.
+	s := " " + string(r)
+	cl, _, _, _ := uniseg.FirstGraphemeClusterInString(s, -1)
+	w, _, _ := uniseg.FirstWordInString(s, -1)
+	return len(cl) == 1 && len(w) == 1
 }
 
 // restartBefore returns the byte offset of the last code point starting before b after which

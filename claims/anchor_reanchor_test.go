@@ -92,6 +92,7 @@ func TestReanchorAllMapsEveryClaimOfAMultibyteBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	shift := utf8.RuneCountInString(insert)
+	check := newBodyCheck(body)
 	for i, r := range rs {
 		want := olds[i].Start
 		if i >= 100 {
@@ -104,7 +105,7 @@ func TestReanchorAllMapsEveryClaimOfAMultibyteBody(t *testing.T) {
 		if r.Changed != (i == 99 || i == 100) {
 			t.Errorf("claim %d: changed = %v", i, r.Changed)
 		}
-		checkAnchor(t, body, r.Anchor)
+		check.anchor(t, r.Anchor)
 	}
 }
 
@@ -147,6 +148,32 @@ func TestReanchorAllOnARepetitiveBody(t *testing.T) {
 	}
 	if !rs[1].Found || rs[1].Anchor != olds[1] || rs[1].Changed {
 		t.Errorf("claim at 3000: %+v", rs[1])
+	}
+}
+
+func TestReanchorAllOnARepetitiveBodyRewrittenEverywhere(t *testing.T) {
+	old := strings.Repeat("ab ", 100_000)
+	var olds []Anchor
+	for s := 0; s < 300_000; s += 1500 {
+		olds = append(olds, mustLocate(t, old, "ab", s))
+	}
+	// Every space doubled: every claim lies in the edit and is searched for, among 100,000
+	// occurrences of its quote, none with its old context.
+	body := strings.ReplaceAll(old, " ", "  ")
+	rs, err := ReanchorAll(context.Background(), old, body, olds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := newBodyCheck(body)
+	for i, r := range rs {
+		if !r.Found || !r.Changed {
+			t.Fatalf("claim %d: %+v", i, r)
+		}
+		check.anchor(t, r.Anchor)
+		// Found where the proportion of the edit puts it, give or take an occurrence.
+		if want := olds[i].Start * 4 / 3; abs(r.Anchor.Start-want) > 4 {
+			t.Errorf("claim %d at %d, want about %d", i, r.Anchor.Start, want)
+		}
 	}
 }
 

@@ -56,7 +56,30 @@ func TestLocate(t *testing.T) {
 // of the whole body's segmentation.
 func checkAnchor(t *testing.T, body string, a Anchor) {
 	t.Helper()
-	runes := []rune(body)
+	newBodyCheck(body).anchor(t, a)
+}
+
+// bodyCheck is checkAnchor for many anchors of one body, segmenting it once.
+type bodyCheck struct {
+	runes []rune
+	valid []bool
+	// byteAt[i] is the byte offset of code point i.
+	byteAt []int
+}
+
+func newBodyCheck(body string) *bodyCheck {
+	c := &bodyCheck{runes: []rune(body)}
+	c.valid, _ = wholeTextBoundaries(body)
+	for i := range body {
+		c.byteAt = append(c.byteAt, i)
+	}
+	c.byteAt = append(c.byteAt, len(body))
+	return c
+}
+
+func (c *bodyCheck) anchor(t *testing.T, a Anchor) {
+	t.Helper()
+	runes := c.runes
 	if a.Start < 0 || a.End > len(runes) || a.Start >= a.End {
 		t.Fatalf("anchor %d..%d out of range for %d code points", a.Start, a.End, len(runes))
 	}
@@ -69,9 +92,7 @@ func checkAnchor(t *testing.T, body string, a Anchor) {
 	if want := string(runes[a.End:min(len(runes), a.End+ContextLength)]); a.Suffix != want {
 		t.Fatalf("suffix = %q, want %q", a.Suffix, want)
 	}
-	valid, _ := wholeTextBoundaries(body)
-	b := len(string(runes[:a.Start]))
-	if !valid[b] || !valid[b+len(a.Exact)] {
+	if !c.valid[c.byteAt[a.Start]] || !c.valid[c.byteAt[a.End]] {
 		t.Fatalf("anchor %d..%d %q does not start and end at boundaries", a.Start, a.End, a.Exact)
 	}
 }
