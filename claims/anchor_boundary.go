@@ -31,10 +31,15 @@ func has(bits *[boundaryChunk / 64]uint64, i int) bool { return bits[i/64]&(1<<(
 type boundaries struct {
 	text   string
 	chunks []*chunkBits
+	// size is the chunk size in bytes: boundaryChunk, or less in tests that make every
+	// text span many chunks.
+	size int
 }
 
-func newBoundaries(text string) *boundaries {
-	return &boundaries{text: text, chunks: make([]*chunkBits, len(text)/boundaryChunk+1)}
+func newBoundaries(text string) *boundaries { return newBoundariesIn(text, boundaryChunk) }
+
+func newBoundariesIn(text string, size int) *boundaries {
+	return &boundaries{text: text, chunks: make([]*chunkBits, len(text)/size+1), size: size}
 }
 
 // valid reports whether byte offset b is a grapheme cluster boundary and a word boundary.
@@ -45,7 +50,7 @@ func (bs *boundaries) valid(b int) bool {
 	if v, ok := asciiBoundary(bs.text, b); ok {
 		return v
 	}
-	return has(&bs.chunk(b).valid, b%boundaryChunk)
+	return has(&bs.chunk(b).valid, b%bs.size)
 }
 
 // cluster reports whether byte offset b is a grapheme cluster boundary.
@@ -56,7 +61,7 @@ func (bs *boundaries) cluster(b int) bool {
 	if x, y := bs.text[b-1], bs.text[b]; x < utf8.RuneSelf && y < utf8.RuneSelf && x != '\r' {
 		return true // GB999: no ASCII code point but CR joins the next one
 	}
-	return has(&bs.chunk(b).cluster, b%boundaryChunk)
+	return has(&bs.chunk(b).cluster, b%bs.size)
 }
 
 // asciiBoundary decides the offset between two ASCII letters, digits or spaces without
@@ -133,7 +138,7 @@ func restartAfter(text string, b int) int {
 
 // chunk returns the boundaries of the chunk holding byte offset b, segmenting it first.
 func (bs *boundaries) chunk(b int) *chunkBits {
-	k := b / boundaryChunk
+	k := b / bs.size
 	if bs.chunks[k] == nil {
 		bs.fill(k)
 	}
@@ -142,12 +147,12 @@ func (bs *boundaries) chunk(b int) *chunkBits {
 
 // fill segments chunk k, and keeps every other chunk the same segmentation covers whole.
 func (bs *boundaries) fill(k int) {
-	text := bs.text
-	from := restartBefore(text, k*boundaryChunk)
-	to := restartAfter(text, min(len(text), (k+1)*boundaryChunk))
-	first, last := from/boundaryChunk, to/boundaryChunk
+	text, size := bs.text, bs.size
+	from := restartBefore(text, k*size)
+	to := restartAfter(text, min(len(text), (k+1)*size))
+	first, last := from/size, to/size
 	bits := make([]chunkBits, last-first+1)
-	at := func(p int) (*chunkBits, int) { return &bits[p/boundaryChunk-first], p % boundaryChunk }
+	at := func(p int) (*chunkBits, int) { return &bits[p/size-first], p % size }
 
 	p, state := from, -1
 	for rest := text[from:to]; rest != ""; {
@@ -169,7 +174,7 @@ func (bs *boundaries) fill(k int) {
 	// Offsets after from and before to are exact; the end of the cut text (to) is not,
 	// unless it is the end of the text too.
 	for j := first; j <= last; j++ {
-		covered := (from == 0 || j*boundaryChunk > from) && (to == len(text) || (j+1)*boundaryChunk <= to)
+		covered := (from == 0 || j*size > from) && (to == len(text) || (j+1)*size <= to)
 		if covered && bs.chunks[j] == nil {
 			bs.chunks[j] = &bits[j-first]
 		}

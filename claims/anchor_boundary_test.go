@@ -105,11 +105,13 @@ func TestBoundariesAgreeWithWholeTextSegmentation(t *testing.T) {
 		text := randomText(rng, 1+rng.IntN(6*boundaryChunk))
 		valid, cluster := wholeTextBoundaries(text)
 		// Ask in a random order, so that chunks are filled from every direction.
-		bs := newBoundaries(text)
-		for _, p := range rng.Perm(len(text) + 1) {
-			if bs.valid(p) != valid[p] || bs.cluster(p) != cluster[p] {
-				t.Fatalf("text %d, offset %d of %d: valid %v cluster %v, want %v %v (around %+q)", i, p, len(text),
-					bs.valid(p), bs.cluster(p), valid[p], cluster[p], text[max(0, p-12):min(len(text), p+12)])
+		for _, size := range []int{boundaryChunk, 64, 8} {
+			bs := newBoundariesIn(text, size)
+			for _, p := range rng.Perm(len(text) + 1) {
+				if bs.valid(p) != valid[p] || bs.cluster(p) != cluster[p] {
+					t.Fatalf("text %d, chunks of %d, offset %d of %d: valid %v cluster %v, want %v %v (around %+q)", i, size, p, len(text),
+						bs.valid(p), bs.cluster(p), valid[p], cluster[p], text[max(0, p-12):min(len(text), p+12)])
+				}
 			}
 		}
 	}

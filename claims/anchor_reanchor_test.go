@@ -205,26 +205,37 @@ func TestReanchorAllStopsWhenTheContextIsDone(t *testing.T) {
 	}
 }
 
+// FuzzReanchorAll anchors a quote of an old body, edits the body (cut bytes at a byte offset
+// replaced by an insertion, both clamped to code points) and re-anchors the quote.
 func FuzzReanchorAll(f *testing.F) {
-	f.Add("Intro. The group had 2,200 fighters. Later, 2,200 fighters.", "Later, 2,200 fighters. Intro.", 21, 14)
-	f.Add("ab ab ab ab", "XY ab ab ab", 3, 2)
-	f.Add("at least 7 people", "at least 79 people", 9, 1)
-	f.Add("a 👩‍👩‍👧 b 🇺🇸 c", "a 👩‍👩 b 🇺🇸🇫🇷 c", 7, 2)
-	f.Add("联合国估计有2200名战士。", "联合国估计有3000名战士。联合国", 0, 3)
-	f.Add("line one\nline two\n", "line zero\nline one\nline two\n", 5, 3)
-	f.Fuzz(func(t *testing.T, oldBody, newBody string, start, length int) {
+	f.Add("Intro. The group had 2,200 fighters. Later, 2,200 fighters.", 21, 14, "Later, 2,200 fighters. ", 0, 0)
+	f.Add("ab ab ab ab", 3, 2, "XY", 0, 2)
+	f.Add("at least 7 people", 9, 1, "9", 10, 0)
+	f.Add("a 👩‍👩‍👧 b 🇺🇸 c", 2, 8, "🇫🇷", 14, 0)
+	f.Add("联合国估计有2200名战士。", 0, 3, "3000", 18, 4)
+	f.Add("line one\nline two\n", 5, 3, "line zero\n", 0, 0)
+	f.Add("the 79 and the 7 and 79", 15, 1, "", 13, 6)
+	f.Fuzz(func(t *testing.T, oldBody string, start, length int, insert string, at, cut int) {
 		var err error
 		if oldBody, err = NormalizeText("body", oldBody); err != nil {
 			return
 		}
-		if newBody, err = NormalizeText("body", newBody); err != nil {
-			return
-		}
 		runes := []rune(oldBody)
-		if start < 0 || length <= 0 || start+length > len(runes) {
+		if start < 0 || length <= 0 || start+length > len(runes) || at < 0 || at > len(oldBody) || cut < 0 {
 			return
 		}
 		old, err := Locate(oldBody, string(runes[start:start+length]), &start)
+		if err != nil {
+			return
+		}
+		for at > 0 && at < len(oldBody) && !utf8.RuneStart(oldBody[at]) {
+			at--
+		}
+		end := min(len(oldBody), at+cut)
+		for end < len(oldBody) && !utf8.RuneStart(oldBody[end]) {
+			end++
+		}
+		newBody, err := NormalizeText("body", oldBody[:at]+insert+oldBody[end:])
 		if err != nil {
 			return
 		}
@@ -251,6 +262,23 @@ func FuzzReanchorAll(f *testing.F) {
 		}
 		if oldBody == newBody && (r.Changed || r.Anchor != old) {
 			t.Fatalf("unchanged body moved the anchor: %+v from %+v", r, old)
+		}
+		// An edit wholly outside the passage and its context leaves it, shifted.
+		editFrom, editTo := utf8.RuneCountInString(oldBody[:at]), utf8.RuneCountInString(oldBody[:end])
+		if editTo < old.Start-ContextLength || editFrom > old.End+ContextLength {
+			shift := 0
+			if editTo < old.Start {
+				shift = utf8.RuneCountInString(newBody) - len(runes)
+			}
+			// Unless it no longer starts and ends at boundaries there: a long run of flags
+			// pairs differently after an edit far before.
+			valid, _ := wholeTextBoundaries(newBody)
+			nr := []rune(newBody)
+			b := len(string(nr[:old.Start+shift]))
+			whole := valid[b] && valid[b+len(old.Exact)]
+			if whole && (r.Changed || r.Anchor.Start != old.Start+shift) {
+				t.Fatalf("an edit at %d..%d moved %+v to %+v", editFrom, editTo, old, r)
+			}
 		}
 	})
 }

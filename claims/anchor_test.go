@@ -253,6 +253,17 @@ func FuzzLocate(f *testing.F) {
 	f.Add("The UN estimated 2,200 fighters.", "2,200", -1)
 	f.Add("联合国估计有2200名战士。", "有", -1)
 	f.Fuzz(func(t *testing.T, body, quote string, start int) {
+		if utf8.ValidString(body) {
+			// The chunked segmentation agrees with the whole text's, chunks of 8 bytes
+			// making even a short text span many.
+			valid, cluster := wholeTextBoundaries(body)
+			bs := newBoundariesIn(body, 8)
+			for p := len(body); p >= 0; p-- {
+				if bs.valid(p) != valid[p] || bs.cluster(p) != cluster[p] {
+					t.Fatalf("offset %d: valid %v cluster %v, want %v %v", p, bs.valid(p), bs.cluster(p), valid[p], cluster[p])
+				}
+			}
+		}
 		var sp *int
 		if start >= 0 {
 			sp = &start
