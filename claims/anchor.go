@@ -97,7 +97,7 @@ func Locate(body, quote string, start *int) (Anchor, error) {
 	case capped:
 		return Anchor{}, fault.Field("quote", fmt.Sprintf("occurs more than %d times; give start to choose one", maxExamined))
 	}
-	msg := strings.Join(edgeProblems(body, bs, first, quote), " and ")
+	msg := strings.Join(edgeProblems(body, bs, first, quote), "; it also ")
 	if seen > 1 {
 		msg = fmt.Sprintf("occurs %d times but never at word boundaries; at code point %d it %s", seen, first.cp, msg)
 	}

@@ -247,8 +247,16 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 			if j < 0 {
 				return
 			}
-			consider(j)
 			examined++
+			if j > 0 && isASCIIAlnum(text[j-1]) && isASCIIAlnum(text[j]) {
+				// Inside a run of ASCII letters and digits no occurrence can start (see
+				// asciiBoundary): skip to its end, which keeps a long word quick to pass.
+				for j++; j < to && isASCIIAlnum(text[j]); j++ {
+				}
+				i = j
+				continue
+			}
+			consider(j)
 			i = j + 1
 		}
 	}

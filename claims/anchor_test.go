@@ -284,3 +284,16 @@ func FuzzLocate(f *testing.F) {
 		}
 	})
 }
+
+func TestLocateNamesBothEndsWhenBothCutIn(t *testing.T) {
+	_, err := Locate("The group grew stronger.", "roup grew strong", nil)
+	want := `starts inside the word "group"; the nearest boundaries are at code points 4 and 9; ` +
+		`it also ends inside the word "stronger"; the nearest boundaries are at code points 15 and 23`
+	if got := fault.As(err).Fields["quote"]; got != want {
+		t.Errorf("message = %s\n want   %s", got, want)
+	}
+	_, err = Locate("The group grew stronger.", "roup grew strong", intp(5))
+	if f := fault.As(err).Fields; f["start"] == "" || !strings.HasPrefix(f["quote"], "ends inside the word") {
+		t.Errorf("with start: %v", err)
+	}
+}
