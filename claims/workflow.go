@@ -149,6 +149,7 @@ func (s *Store) Transition(ctx context.Context, actor identity.Actor, id, versio
 		c = &next
 		_, err = audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(id),
+			People: actor.People(),
 			Before: old, After: c,
 		})
 		return err
