@@ -282,11 +282,12 @@ func (s *Store) ReplaceArticle(ctx context.Context, actor identity.Actor, id int
 func (s *Store) reanchorClaims(ctx context.Context, tx *database.Tx, actor identity.Actor, a *Article) error {
 	var cs []*Claim
 	if err := tx.NewSelect().Model(&cs).Where("article_id = ?", a.ID).Order("id ASC").Scan(ctx); err != nil {
-		return err
+		return fmt.Errorf("read the claims of article %d: %w", a.ID, err)
 	}
 	for _, c := range cs {
 		before := *c
-		if anchor, ok := Reanchor(c.Anchor(), a.Body); ok {
+		anchor, found := Reanchor(c.Anchor(), a.Body)
+		if found {
 			c.setAnchor(anchor)
 			c.AnchorState = Anchored
 			c.ArticleRevision = a.Revision
@@ -313,6 +314,37 @@ func (s *Store) reanchorClaims(ctx context.Context, tx *database.Tx, actor ident
 		}); err != nil {
 			return err
 		}
+		changed := !found || anchor.Prefix != before.AnchorPrefix || anchor.Suffix != before.AnchorSuffix
+		if err := s.sendBackToReview(ctx, tx, actor, c, changed, a.Revision); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// sendBackToReview takes a claim whose reviewed passage changed in a new revision back to
+// review: a verdict was signed, or is proposed, on the passage as it stood, so a closed
+// claim is reopened (its verdict stops being published) and a pending proposal is rejected,
+// each as a recorded transition by the editor whose change caused it. A passage that merely
+// shifted, with the same words around it, keeps its verdict.
+func (s *Store) sendBackToReview(ctx context.Context, tx *database.Tx, actor identity.Actor, c *Claim, changed bool, revision int) error {
+	if !changed {
+		return nil
+	}
+	var t Transition
+	switch c.Stage {
+	case StageClosed:
+		t = Transition{Action: ActionReopen}
+	case StageAwaitingSignoff:
+		t = Transition{Action: ActionReject}
+	default:
+		return nil
+	}
+	what := "changed"
+	if c.AnchorState == Orphaned {
+		what = "is gone"
+	}
+	t.Rationale = fmt.Sprintf("revision %d of the article: the passage this verdict rests on %s; review it again", revision, what)
+	_, _, err := s.move(ctx, tx, actor, c, t)
+	return err
 }

@@ -109,19 +109,31 @@ type Claim struct {
 	Kind            Kind        `bun:"kind" json:"kind"`
 	Quantities      []Quantity  `bun:"quantities,type:json" json:"quantities"`
 	Stage           Stage       `bun:"stage" json:"stage"`
-	Status          Status      `bun:"status" json:"status"`
-	// Rationale is the reasoning behind the current status, from the last proposal.
+	// Status is the verdict in force: the one a second person signed off, while the claim is
+	// closed; unverified otherwise. A proposal never changes it, only a sign-off does, and a
+	// reopen withdraws it (the review events keep every verdict there was).
+	Status Status `bun:"status" json:"status"`
+	// Rationale is the reasoning behind Status, from the proposal that was signed off.
 	Rationale  string `bun:"rationale" json:"rationale"`
 	AssigneeID *int64 `bun:"assignee_id" json:"assignee_id"`
+	// ProposedStatus and ProposedRationale are the proposal awaiting sign-off, if any: a
+	// sign-off makes it the verdict, a reject discards it.
+	ProposedStatus    *Status `bun:"proposed_status" json:"proposed_status"`
+	ProposedRationale string  `bun:"proposed_rationale" json:"proposed_rationale"`
+	// ProposedBy, ProposedVia and ProposedAt say who proposed the pending proposal, or the
+	// verdict in force, and when.
 	ProposedBy *int64 `bun:"proposed_by" json:"proposed_by"`
 	// ProposedVia is the admin who made the token the proposer acted through, if not the
 	// proposer: they may not sign the verdict off either.
-	ProposedVia *int64    `bun:"proposed_via" json:"proposed_via"`
-	SignedOffBy *int64    `bun:"signed_off_by" json:"signed_off_by"`
-	Version     int64     `bun:"version" json:"version"`
-	CreatedBy   *int64    `bun:"created_by" json:"created_by"`
-	CreatedAt   time.Time `bun:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at" json:"updated_at"`
+	ProposedVia *int64     `bun:"proposed_via" json:"proposed_via"`
+	ProposedAt  *time.Time `bun:"proposed_at" json:"proposed_at"`
+	// SignedOffBy and SignedOffAt say who signed Status off, and when.
+	SignedOffBy *int64     `bun:"signed_off_by" json:"signed_off_by"`
+	SignedOffAt *time.Time `bun:"signed_off_at" json:"signed_off_at"`
+	Version     int64      `bun:"version" json:"version"`
+	CreatedBy   *int64     `bun:"created_by" json:"created_by"`
+	CreatedAt   time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
 // Anchor returns where the claim's quote stands in its article revision.

@@ -3,6 +3,8 @@ package claims
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -103,14 +105,42 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 			return nil, inBatch(err, i, len(list))
 		}
 	}
+	// Anchoring searches bodies of up to 2 MiB, so it is done before taking the writer; the
+	// transaction only checks that no article got a new revision meanwhile.
+	p, err := s.anchorAll(ctx, list)
+	if err != nil {
+		return nil, err
+	}
 	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
 		in := s.In(tx)
-		articles := map[int64]*Article{}
+		current, err := in.revisionsOf(ctx, p.articles)
+		if err != nil {
+			return nil, err
+		}
+		if !maps.Equal(current, p.revisions()) {
+			if p, err = in.anchorAll(ctx, list); err != nil {
+				return nil, err
+			}
+		}
 		out := make([]*Claim, 0, len(list))
 		for i, n := range list {
-			c, err := in.createClaim(ctx, tx, actor, n, articles)
-			if err != nil {
-				return nil, inBatch(err, i, len(list))
+			a := p.articles[n.ArticleID]
+			c := &Claim{
+				ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
+				Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
+				Stage: StageOpen, Status: StatusUnverified, Version: 1,
+				CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+			}
+			c.setAnchor(p.anchors[i])
+			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
+			}
+			if _, err := audit.Append(ctx, tx, audit.Record{
+				Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+				People: actor.People(),
+				After:  c,
+			}); err != nil {
+				return nil, err
 			}
 			out = append(out, c)
 		}
@@ -118,41 +148,57 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 	})
 }
 
-func (s *Store) createClaim(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewClaim, articles map[int64]*Article) (*Claim, error) {
-	a, ok := articles[n.ArticleID]
-	if !ok {
-		var err error
-		a, err = s.FindArticleByID(ctx, n.ArticleID)
-		if fault.Is(err, fault.NotFound) {
-			return nil, fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID))
+// anchoring is where each claim of a batch stands in its article, and the articles as read.
+type anchoring struct {
+	articles map[int64]*Article
+	anchors  []Anchor
+}
+
+func (p anchoring) revisions() map[int64]int {
+	out := make(map[int64]int, len(p.articles))
+	for id, a := range p.articles {
+		out[id] = a.Revision
+	}
+	return out
+}
+
+// anchorAll reads each article of the batch once and locates every quote in it.
+func (s *Store) anchorAll(ctx context.Context, list []NewClaim) (anchoring, error) {
+	p := anchoring{articles: map[int64]*Article{}, anchors: make([]Anchor, len(list))}
+	for i, n := range list {
+		a, ok := p.articles[n.ArticleID]
+		if !ok {
+			var err error
+			a, err = s.FindArticleByID(ctx, n.ArticleID)
+			if fault.Is(err, fault.NotFound) {
+				return p, inBatch(fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID)), i, len(list))
+			}
+			if err != nil {
+				return p, err
+			}
+			p.articles[n.ArticleID] = a
 		}
+		anchor, err := Locate(a.Body, n.Quote, n.Start)
 		if err != nil {
-			return nil, err
+			return p, inBatch(err, i, len(list))
 		}
-		articles[n.ArticleID] = a
+		p.anchors[i] = anchor
 	}
-	anchor, err := Locate(a.Body, n.Quote, n.Start)
-	if err != nil {
-		return nil, err
+	return p, nil
+}
+
+// revisionsOf reads the current revision of each article, without their bodies.
+func (s *Store) revisionsOf(ctx context.Context, articles map[int64]*Article) (map[int64]int, error) {
+	var rows []Article
+	ids := slices.Collect(maps.Keys(articles))
+	if err := s.scope.Read().NewSelect().Model(&rows).Column("id", "revision").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read the revisions of articles %v: %w", ids, err)
 	}
-	c := &Claim{
-		ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
-		Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
-		Stage: StageOpen, Status: StatusUnverified, Version: 1,
-		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+	out := make(map[int64]int, len(rows))
+	for _, a := range rows {
+		out[a.ID] = a.Revision
 	}
-	c.setAnchor(anchor)
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
-	}
-	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-		People: actor.People(),
-		After:  c,
-	}); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return out, nil
 }
 
 // inBatch renames the fields of an Invalid error to claims[i].field when it concerns the
@@ -427,6 +473,19 @@ func (s *Store) lockClaim(ctx context.Context, id, version int64) (*Claim, error
 func (c *Claim) CheckUnfrozen(change string) error {
 	if c.Stage == StageAwaitingSignoff || c.Stage == StageClosed {
 		return fault.New(fault.Conflict, "claim %d is %s: what its verdict rests on is frozen; reject or reopen it before you %s", c.ID, c.Stage, change)
+	}
+	return nil
+}
+
+// CheckPublishable returns Conflict unless the claim has a verdict that may be published: it
+// is closed (signed off and not reopened) and its passage still stands in the article as it
+// was reviewed. A claim whose passage a later revision removed is never published.
+func (c *Claim) CheckPublishable() error {
+	if c.Stage != StageClosed {
+		return fault.New(fault.Conflict, "claim %d is %s: only a signed-off verdict is published", c.ID, c.Stage)
+	}
+	if c.AnchorState != Anchored {
+		return fault.New(fault.Conflict, "claim %d is %s: its passage is gone from the article, so its verdict is not published", c.ID, c.AnchorState)
 	}
 	return nil
 }

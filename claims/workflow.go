@@ -96,8 +96,7 @@ type ReviewEvent struct {
 // own proposal, even as admin), and Invalid for a missing rationale or status, or a proposal
 // without evidence. Nothing changes unless it succeeds.
 func (s *Store) Transition(ctx context.Context, actor identity.Actor, id, version int64, t Transition) (*Claim, *ReviewEvent, error) {
-	m, ok := moves()[t.Action]
-	if !ok {
+	if _, ok := moves()[t.Action]; !ok {
 		return nil, nil, fault.Field("action", fault.OneOf(Actions()))
 	}
 	// A field that the action does not use is refused rather than ignored: a status sent
@@ -126,32 +125,7 @@ func (s *Store) Transition(ctx context.Context, actor identity.Actor, id, versio
 		if err != nil {
 			return err
 		}
-		if old.Stage != m.from {
-			return fault.New(fault.Conflict, "cannot %s claim %d: it is %s, and %s applies only to %s claims", t.Action, id, old.Stage, t.Action, m.from)
-		}
-		next := *old
-		if err := in.apply(ctx, actor, &next, t); err != nil {
-			return err
-		}
-		next.Stage = m.to
-		next.Version++
-		next.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("%s claim %d: %w", t.Action, id, err)
-		}
-		ev = &ReviewEvent{
-			ClaimID: id, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
-			Status: next.Status, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
-		}
-		if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
-			return fmt.Errorf("record %s of claim %d: %w", t.Action, id, err)
-		}
-		c = &next
-		_, err = audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(id),
-			People: actor.People(),
-			Before: old, After: c,
-		})
+		c, ev, err = in.move(ctx, tx, actor, old, t)
 		return err
 	})
 	if err != nil {
@@ -160,28 +134,66 @@ func (s *Store) Transition(ctx context.Context, actor identity.Actor, id, versio
 	return c, ev, nil
 }
 
-// apply checks the action's own rules and sets the fields it changes on c.
-func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Transition) error {
+// move takes old through t inside tx: the stage rule, the action's own rules, the claim's
+// next version, its review event and its audit event.
+func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor, old *Claim, t Transition) (*Claim, *ReviewEvent, error) {
+	m := moves()[t.Action]
+	if old.Stage != m.from {
+		return nil, nil, fault.New(fault.Conflict, "cannot %s claim %d: it is %s, and %s applies only to %s claims", t.Action, old.ID, old.Stage, t.Action, m.from)
+	}
+	next := *old
+	concerns, err := s.apply(ctx, actor, &next, t, tx.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	next.Stage = m.to
+	next.Version++
+	next.UpdatedAt = tx.Now
+	if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("%s claim %d: %w", t.Action, old.ID, err)
+	}
+	ev := &ReviewEvent{
+		ClaimID: old.ID, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
+		Status: concerns, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
+	}
+	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("record %s of claim %d: %w", t.Action, old.ID, err)
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+		People: actor.People(),
+		Before: old, After: &next,
+	}); err != nil {
+		return nil, nil, err
+	}
+	return &next, ev, nil
+}
+
+// apply checks the action's own rules and sets the fields it changes on c. It returns the
+// verdict the action concerns, which its review event records: the proposal made, signed
+// off or rejected, or the verdict in force for start and reopen.
+func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Transition, now time.Time) (Status, error) {
 	switch t.Action {
 	case ActionStart:
 		assignee := actor.UserID
 		if t.AssigneeID != nil && *t.AssigneeID != actor.UserID {
 			if err := actor.Require(identity.Edit, "assigning a claim to someone else"); err != nil {
-				return err
+				return "", err
 			}
 			assignee = *t.AssigneeID
 		}
 		if assignee == 0 {
-			return fault.Field("assignee_id", "is required when Verity itself starts a review")
+			return "", fault.Field("assignee_id", "is required when Verity itself starts a review")
 		}
 		if err := s.checkReviewer(ctx, assignee); err != nil {
-			return err
+			return "", err
 		}
 		c.AssigneeID = &assignee
+		return c.Status, nil
 	case ActionPropose:
 		isAssignee := c.AssigneeID != nil && *c.AssigneeID == actor.UserID
 		if !isAssignee && !actor.Role.Can(identity.Edit) {
-			return fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
+			return "", fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
 		}
 		errs := fault.Fields{}
 		switch {
@@ -196,39 +208,68 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 			errs.Add("rationale", "is required to propose a verdict")
 		}
 		if err := errs.Err(); err != nil {
-			return err
+			return "", err
 		}
 		if t.Status != StatusUnverifiable {
 			n, err := s.scope.Read().NewSelect().Model((*Evidence)(nil)).Where("claim_id = ? AND withdrawn_at IS NULL", c.ID).Count(ctx)
 			if err != nil {
-				return fmt.Errorf("count evidence of claim %d: %w", c.ID, err)
+				return "", fmt.Errorf("count evidence of claim %d: %w", c.ID, err)
 			}
 			if n == 0 {
-				return fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
+				return "", fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
 			}
 		}
-		c.Status, c.Rationale, c.ProposedBy, c.ProposedVia = t.Status, t.Rationale, actor.UserRef(), actor.TokenFromRef()
-		c.SignedOffBy = nil
+		proposed := t.Status
+		c.ProposedStatus, c.ProposedRationale, c.ProposedAt = &proposed, t.Rationale, &now
+		c.ProposedBy, c.ProposedVia = actor.UserRef(), actor.TokenFromRef()
+		return proposed, nil
 	case ActionSignOff:
 		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
 		// used) may be behind the sign-off, directly or through a token.
-		proposers := []*int64{c.ProposedBy, c.ProposedVia}
 		if c.ProposedBy == nil && !actor.Person() {
-			return fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
+			return "", fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
 		}
-		for _, p := range proposers {
+		for _, p := range []*int64{c.ProposedBy, c.ProposedVia} {
 			if p != nil && slices.Contains(actor.People(), *p) {
-				return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
+				return "", fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
 			}
 		}
-		c.SignedOffBy = actor.UserRef()
-	case ActionReject, ActionReopen:
-		if t.Rationale == "" {
-			return fault.Field("rationale", fmt.Sprintf("is required to %s a claim", t.Action))
+		if c.ProposedStatus == nil {
+			return "", fault.New(fault.Conflict, "claim %d has no proposal to sign off", c.ID)
 		}
-		c.SignedOffBy, c.ProposedBy, c.ProposedVia = nil, nil, nil
+		// The proposal becomes the verdict; who proposed it stays on record beside who signed.
+		c.Status, c.Rationale = *c.ProposedStatus, c.ProposedRationale
+		c.ProposedStatus, c.ProposedRationale = nil, ""
+		c.SignedOffBy, c.SignedOffAt = actor.UserRef(), &now
+		return c.Status, nil
+	case ActionReject:
+		if t.Rationale == "" {
+			return "", fault.Field("rationale", "is required to reject a proposal")
+		}
+		var rejected Status
+		if c.ProposedStatus != nil {
+			rejected = *c.ProposedStatus
+		}
+		c.withdrawVerdict()
+		return rejected, nil
+	case ActionReopen:
+		if t.Rationale == "" {
+			return "", fault.Field("rationale", "is required to reopen a claim")
+		}
+		// Reopening withdraws the verdict: it stops being published and no longer counts as
+		// the claim's status until a new one is signed off. The review events keep it.
+		withdrawn := c.Status
+		c.withdrawVerdict()
+		return withdrawn, nil
 	}
-	return nil
+	return "", fault.Field("action", fault.OneOf(Actions()))
+}
+
+// withdrawVerdict discards a pending proposal and the verdict in force: a reject or a reopen
+// leaves a claim with neither.
+func (c *Claim) withdrawVerdict() {
+	c.ProposedStatus, c.ProposedRationale, c.ProposedBy, c.ProposedVia, c.ProposedAt = nil, "", nil, nil, nil
+	c.Status, c.Rationale, c.SignedOffBy, c.SignedOffAt = StatusUnverified, "", nil, nil
 }
 
 // checkReviewer makes sure a claim is assigned to an active user who may review.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -210,8 +211,10 @@ func (f *fixture) unchanged(t testing.TB, before state) {
 // SQLite carries its times in another *time.Location than the one a transaction returns.
 func sameClaim(a, b *claims.Claim) bool {
 	x, y := *a, *b
-	x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
-	y.CreatedAt, y.UpdatedAt = y.CreatedAt.UTC(), y.UpdatedAt.UTC()
+	for _, c := range []*claims.Claim{&x, &y} {
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		c.ProposedAt, c.SignedOffAt = utc(c.ProposedAt), utc(c.SignedOffAt)
+	}
 	return reflect.DeepEqual(x, y)
 }
 
@@ -402,7 +405,15 @@ func TestStartRoles(t *testing.T) {
 	}
 }
 
-func deref(p *int64) any {
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func deref[T any](p *T) any {
 	if p == nil {
 		return nil
 	}
@@ -449,7 +460,8 @@ func TestProposeRules(t *testing.T) {
 				t.Errorf("%s: %v", tt.name, err)
 				continue
 			}
-			if got.Stage != claims.StageAwaitingSignoff || got.Status != claims.StatusVerified || got.Rationale != propose.Rationale ||
+			if got.Stage != claims.StageAwaitingSignoff || deref(got.ProposedStatus) != claims.StatusVerified || got.ProposedRationale != propose.Rationale ||
+				got.Status != claims.StatusUnverified || got.Rationale != "" ||
 				got.ProposedBy == nil || *got.ProposedBy != tt.actor.UserID || got.AssigneeID == nil || *got.AssigneeID != f.as(t, "rita").UserID {
 				t.Errorf("%s: claim = %+v", tt.name, got)
 			}
@@ -492,7 +504,7 @@ func TestProposeRules(t *testing.T) {
 			before := f.state(t, c.ID)
 			got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr)
 			if status == claims.StatusUnverifiable {
-				if err != nil || got.Status != claims.StatusUnverifiable || got.Stage != claims.StageAwaitingSignoff {
+				if err != nil || deref(got.ProposedStatus) != claims.StatusUnverifiable || got.Status != claims.StatusUnverified || got.Stage != claims.StageAwaitingSignoff {
 					t.Errorf("unverifiable without evidence: %+v, %v", got, err)
 				}
 				continue
@@ -502,7 +514,9 @@ func TestProposeRules(t *testing.T) {
 			}
 			f.unchanged(t, before)
 			f.evidence(t, c, f.as(t, "rita"))
-			if got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr); err != nil || got.Status != status {
+			// The proposal waits beside the verdict in force, which stays unverified until a
+			// sign-off.
+			if got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr); err != nil || deref(got.ProposedStatus) != status || got.Status != claims.StatusUnverified {
 				t.Errorf("%s with evidence: %+v, %v", status, got, err)
 			}
 		}
@@ -549,8 +563,8 @@ func TestProposeRationaleIsNormalized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Rationale != "caf\u00e9" {
-		t.Errorf("rationale = %q, want it in NFC", got.Rationale)
+	if got.ProposedRationale != "caf\u00e9" {
+		t.Errorf("rationale = %q, want it in NFC", got.ProposedRationale)
 	}
 }
 
@@ -668,13 +682,16 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 		from   claims.Stage
 		to     claims.Stage
 		status claims.Status
+		// verdict is the claim's status after the step: only a sign-off gives it one, and a
+		// reopen withdraws it; status is what the review event records the step concerned.
+		verdict claims.Status
 	}{
-		{rita, claims.Transition{Action: claims.ActionStart, Rationale: "  taking it  "}, claims.StageOpen, claims.StageInReview, claims.StatusUnverified},
-		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusDisputed, Rationale: "sources conflict"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusDisputed},
-		{eve, reject, claims.StageAwaitingSignoff, claims.StageInReview, claims.StatusDisputed},
-		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusFalse, Rationale: "the count was 13, not 79"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusFalse},
-		{ed, signOff, claims.StageAwaitingSignoff, claims.StageClosed, claims.StatusFalse},
-		{eve, reopen, claims.StageClosed, claims.StageInReview, claims.StatusFalse},
+		{rita, claims.Transition{Action: claims.ActionStart, Rationale: "  taking it  "}, claims.StageOpen, claims.StageInReview, claims.StatusUnverified, claims.StatusUnverified},
+		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusDisputed, Rationale: "sources conflict"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusDisputed, claims.StatusUnverified},
+		{eve, reject, claims.StageAwaitingSignoff, claims.StageInReview, claims.StatusDisputed, claims.StatusUnverified},
+		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusFalse, Rationale: "the count was 13, not 79"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusFalse, claims.StatusUnverified},
+		{ed, signOff, claims.StageAwaitingSignoff, claims.StageClosed, claims.StatusFalse, claims.StatusFalse},
+		{eve, reopen, claims.StageClosed, claims.StageInReview, claims.StatusFalse, claims.StatusUnverified},
 	}
 	for i, step := range steps {
 		n := dbtest.AuditCount(t, f.db)
@@ -721,7 +738,7 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 		if err := json.Unmarshal([]byte(a.After), &after); err != nil {
 			t.Fatalf("step %d: audit after: %v", i, err)
 		}
-		if before.Stage != step.from || after.Stage != step.to || after.Status != step.status || after.Version != before.Version+1 {
+		if before.Stage != step.from || after.Stage != step.to || after.Status != step.verdict || after.Version != before.Version+1 {
 			t.Errorf("step %d: audit before %+v after %+v", i, before, after)
 		}
 	}
@@ -790,7 +807,7 @@ func TestConcurrentTransitionsOneWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameClaim(stored, got) || stored.Status != statuses[w%len(statuses)] || stored.Rationale != fmt.Sprintf("racer %d", w) || stored.Version != c.Version+2 {
+	if !sameClaim(stored, got) || deref(stored.ProposedStatus) != statuses[w%len(statuses)] || stored.ProposedRationale != fmt.Sprintf("racer %d", w) || stored.Version != c.Version+2 {
 		t.Errorf("stored %+v, winner %d returned %+v", stored, w, got)
 	}
 	events, err := f.s.FindReviewEvents(f.ctx, c.ID)

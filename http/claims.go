@@ -77,9 +77,20 @@ type ClaimResponse struct {
 	Status          string        `json:"status"`
 	Rationale       string        `json:"rationale"`
 	AssigneeID      *ID           `json:"assignee_id"`
+	Proposal        *ProposalDTO  `json:"proposal"`
+	SignedOffBy     *ID           `json:"signed_off_by"`
+	SignedOffAt     *Time         `json:"signed_off_at"`
 	Version         int64         `json:"version"`
 	CreatedAt       Time          `json:"created_at"`
 	UpdatedAt       Time          `json:"updated_at"`
+}
+
+// ProposalDTO is a verdict awaiting sign-off: not a verdict yet.
+type ProposalDTO struct {
+	Status     string `json:"status"`
+	Rationale  string `json:"rationale"`
+	ProposedBy *ID    `json:"proposed_by"`
+	ProposedAt Time   `json:"proposed_at"`
 }
 
 // ClaimDetail is a claim with the citations (each with its source) and the evidence that
@@ -92,15 +103,23 @@ type ClaimDetail struct {
 
 func claimResponse(c *claims.Claim) ClaimResponse {
 	a := c.Anchor()
-	return ClaimResponse{
+	r := ClaimResponse{
 		ID: ID(c.ID), ArticleID: ID(c.ArticleID), ArticleRevision: c.ArticleRevision,
 		Quote: c.Quote, Text: c.Text,
 		Anchor:      AnchorDTO(a),
 		AnchorState: string(c.AnchorState), Kind: string(c.Kind), Quantities: quantitiesOut(c.Quantities),
 		Stage: string(c.Stage), Status: string(c.Status), Rationale: c.Rationale,
-		AssigneeID: ptrID(c.AssigneeID), Version: c.Version,
-		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
+		AssigneeID: ptrID(c.AssigneeID), SignedOffBy: ptrID(c.SignedOffBy), SignedOffAt: fromTimePtr(c.SignedOffAt),
+		Version: c.Version, CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
 	}
+	if c.ProposedStatus != nil {
+		p := &ProposalDTO{Status: string(*c.ProposedStatus), Rationale: c.ProposedRationale, ProposedBy: ptrID(c.ProposedBy)}
+		if c.ProposedAt != nil {
+			p.ProposedAt = Time{*c.ProposedAt}
+		}
+		r.Proposal = p
+	}
+	return r
 }
 
 // claimFilter reads the filters shared by the claim listings.

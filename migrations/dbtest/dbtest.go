@@ -50,6 +50,22 @@ func OpenMany(t testing.TB, n int, opts ...database.Option) []*database.DB {
 	return dbs
 }
 
+// OpenBare returns a database of the test's own as Open does, but without migrating it, for
+// tests of the migrations themselves.
+func OpenBare(t testing.TB) *database.DB {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "verity.db")
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		dsn = createPostgres(t, admin)
+	}
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // createPostgres creates a fresh database on the server at admin, dropped when t ends, and
 // returns its URL.
 func createPostgres(t testing.TB, admin string) string {
