@@ -126,7 +126,8 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
-			After: a,
+			People: actor.People(),
+			After:  a,
 		}); err != nil {
 			return nil, err
 		}
@@ -343,6 +344,7 @@ func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor ident
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.AuditName(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
+		People: actor.People(),
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, err
@@ -384,6 +386,7 @@ func (s *Store) reanchorClaim(ctx context.Context, tx *database.Tx, actor identi
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.AuditName(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+		People: actor.People(),
 		Before: &before, After: c,
 	}); err != nil {
 		return err

@@ -149,7 +149,8 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
-			After: e,
+			People: actor.People(),
+			After:  e,
 		}); err != nil {
 			return nil, err
 		}
@@ -216,6 +217,7 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
+			People: actor.People(),
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

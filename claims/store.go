@@ -137,7 +137,8 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 			}
 			if _, err := audit.Append(ctx, tx, audit.Record{
 				Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-				After: c,
+				People: actor.People(),
+				After:  c,
 			}); err != nil {
 				return nil, err
 			}
@@ -443,6 +444,7 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
+			People: actor.People(),
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

@@ -161,6 +161,7 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+		People: actor.People(),
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, nil, err

@@ -50,21 +50,25 @@ type TokenRequest struct {
 }
 
 // TokenResponse describes a token; Token, the secret, is present only in the answer to its
-// creation.
+// creation. CreatedBy and CreatedByCLI name who made it, and so saw its secret: an admin,
+// the command-line operator (user@host), both when the admin acted through a token the
+// command line made, or neither for a token Verity made itself.
 type TokenResponse struct {
-	ID         ID     `json:"id"`
-	UserID     ID     `json:"user_id"`
-	Name       string `json:"name"`
-	CreatedAt  Time   `json:"created_at"`
-	LastUsedAt *Time  `json:"last_used_at"`
-	RevokedAt  *Time  `json:"revoked_at"`
-	Token      string `json:"token,omitempty"`
+	ID           ID      `json:"id"`
+	UserID       ID      `json:"user_id"`
+	Name         string  `json:"name"`
+	CreatedBy    *ID     `json:"created_by"`
+	CreatedByCLI *string `json:"created_by_cli"`
+	CreatedAt    Time    `json:"created_at"`
+	LastUsedAt   *Time   `json:"last_used_at"`
+	RevokedAt    *Time   `json:"revoked_at"`
+	Token        string  `json:"token,omitempty"`
 }
 
 func tokenResponse(t *identity.Token) TokenResponse {
 	return TokenResponse{
-		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedAt: Time{t.CreatedAt},
-		LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
+		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedBy: ptrID(t.CreatedBy), CreatedByCLI: t.CreatedByCLI,
+		CreatedAt: Time{t.CreatedAt}, LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
 	}
 }
 

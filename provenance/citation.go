@@ -132,7 +132,8 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.AuditName(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
-		After: c,
+		People: actor.People(),
+		After:  c,
 	}); err != nil {
 		return nil, err
 	}

@@ -109,6 +109,7 @@ func (s *Store) AddDerivation(ctx context.Context, actor identity.Actor, sourceI
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "source.derive", EntityType: "source_derivation",
+			People:   actor.People(),
 			EntityID: derivationID(sourceID, derivedFromID), After: d,
 		}); err != nil {
 			return nil, err

@@ -263,7 +263,8 @@ func (s *Store) CreateSource(ctx context.Context, actor identity.Actor, f Source
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
-			After: src,
+			People: actor.People(),
+			After:  src,
 		}); err != nil {
 			return nil, err
 		}
@@ -391,6 +392,7 @@ func (s *Store) UpdateSource(ctx context.Context, actor identity.Actor, id int64
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.AuditName(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
+			People: actor.People(),
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

@@ -41,6 +41,9 @@ type DB struct {
 	reader  *bun.DB
 	dialect Dialect
 	now     func() time.Time
+
+	// mustExist is set by MustExist, read by Open.
+	mustExist bool
 }
 
 // Option configures Open.
@@ -48,6 +51,13 @@ type Option func(*DB)
 
 // WithClock replaces the wall clock, for tests.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// MustExist makes Open refuse a SQLite file that does not exist, with ErrNoDatabase,
+// instead of creating an empty one: for tools that act on an existing database.
+func MustExist() Option { return func(db *DB) { db.mustExist = true } }
+
+// ErrNoDatabase is Open's error, under MustExist, for a SQLite file that is not there.
+var ErrNoDatabase = errors.New("no database")
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
 func IsPostgres(dsn string) bool {
@@ -67,14 +77,18 @@ func Redact(dsn string) string {
 }
 
 // Open opens the database named by dsn: a postgres:// URL or a SQLite file path, created if
-// absent. It does not migrate; see package migrations.
+// absent (unless MustExist). It does not migrate; see package migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o DB
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var db *DB
 	var err error
 	if IsPostgres(dsn) {
 		db, err = openPostgres(ctx, dsn)
 	} else {
-		db, err = openSQLite(ctx, dsn)
+		db, err = openSQLite(ctx, dsn, o.mustExist)
 	}
 	if err != nil {
 		return nil, err
@@ -90,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 // before journal_mode so that switching to WAL waits for a lock instead of failing.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, mustExist bool) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("database path is empty")
 	}
@@ -99,7 +113,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// Opening the file ourselves first turns "unable to open database file (14)" into an
 	// error that names the path and the reason.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	flags := os.O_RDWR | os.O_CREATE
+	if mustExist {
+		flags = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if mustExist && errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}

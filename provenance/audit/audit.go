@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -46,9 +48,21 @@ type Record struct {
 	Action     string
 	EntityType string
 	EntityID   string
+	// People are the ids of the users behind Actor: the user who acted and the admin who made
+	// the token they acted through (identity.Actor.People). The audit listing finds a user's
+	// events through them; a record whose actor is a user must name at least that user.
+	People []int64
 	// Before and After are encoded as JSON; nil means absent.
 	Before any
 	After  any
+}
+
+// eventUser is one row of the index of the users behind each event.
+type eventUser struct {
+	bun.BaseModel `bun:"table:audit_event_users"`
+
+	UserID int64 `bun:"user_id,pk"`
+	Seq    int64 `bun:"seq,pk"`
 }
 
 type head struct {
@@ -66,6 +80,10 @@ type head struct {
 func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	if r.Actor == "" || r.Action == "" || r.EntityType == "" {
 		return Event{}, fault.New(fault.Internal, "audit record needs an actor, an action and an entity type")
+	}
+	if strings.HasPrefix(r.Actor, "user:") && len(r.People) == 0 {
+		// Without its people the event would be missing from its user's audit listing.
+		return Event{}, fault.New(fault.Internal, "audit record by %s names none of the users behind it", r.Actor)
 	}
 	before, err := canonicalValue(r.Before)
 	if err != nil {
@@ -96,10 +114,25 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	if _, err := tx.NewInsert().Model(&e).Exec(ctx); err != nil {
 		return Event{}, fmt.Errorf("insert audit event: %w", err)
 	}
+	if rows := peopleRows(e.Seq, r.People); len(rows) > 0 {
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return Event{}, fmt.Errorf("index the users behind audit event %d: %w", e.Seq, err)
+		}
+	}
 	if _, err := tx.NewUpdate().Model(&head{ID: 1, Seq: e.Seq, Hash: e.Hash}).WherePK().Exec(ctx); err != nil {
 		return Event{}, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil
+}
+
+func peopleRows(seq int64, people []int64) []eventUser {
+	rows := make([]eventUser, 0, len(people))
+	for _, id := range people {
+		if id != 0 && !slices.ContainsFunc(rows, func(r eventUser) bool { return r.UserID == id }) {
+			rows = append(rows, eventUser{UserID: id, Seq: seq})
+		}
+	}
+	return rows
 }
 
 // timeLayout fixes the text of a time in the canonical encoding: UTC, microseconds, as stored.

@@ -18,7 +18,7 @@ func appendN(t testing.TB, db *database.DB, n int) []audit.Event {
 	for i := range n {
 		err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
 			e, err := audit.Append(ctx, tx, audit.Record{
-				Actor: "user:1", Action: "test.update", EntityType: "claim", EntityID: fmt.Sprint(i),
+				Actor: "user:1", People: []int64{1}, Action: "test.update", EntityType: "claim", EntityID: fmt.Sprint(i),
 				Before: map[string]any{"n": i, "b": "x"}, After: map[string]any{"n": i + 1, "a": 1.50},
 			})
 			events = append(events, e)
