@@ -125,9 +125,9 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 			return nil, err
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
-			People: actor.People(),
-			After:  a,
+			Actor: actor.Audit(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
+
+			After: a,
 		}); err != nil {
 			return nil, err
 		}
@@ -343,8 +343,8 @@ func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor ident
 		}
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
-		People: actor.People(),
+		Actor: actor.Audit(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
+
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, err
@@ -385,8 +385,8 @@ func (s *Store) reanchorClaim(ctx context.Context, tx *database.Tx, actor identi
 		return fmt.Errorf("re-anchor claim %d: %w", c.ID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-		People: actor.People(),
+		Actor: actor.Audit(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
 		Before: &before, After: c,
 	}); err != nil {
 		return err

@@ -148,9 +148,9 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 			return nil, fmt.Errorf("insert evidence on claim %d: %w", n.ClaimID, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
-			People: actor.People(),
-			After:  e,
+			Actor: actor.Audit(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
+
+			After: e,
 		}); err != nil {
 			return nil, err
 		}
@@ -216,8 +216,8 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 			return nil, fmt.Errorf("withdraw evidence %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
-			People: actor.People(),
+			Actor: actor.Audit(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
+
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

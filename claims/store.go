@@ -136,9 +136,9 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 				return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
 			}
 			if _, err := audit.Append(ctx, tx, audit.Record{
-				Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-				People: actor.People(),
-				After:  c,
+				Actor: actor.Audit(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
+				After: c,
 			}); err != nil {
 				return nil, err
 			}
@@ -443,8 +443,8 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 			return nil, fmt.Errorf("update claim %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
-			People: actor.People(),
+			Actor: actor.Audit(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
+
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

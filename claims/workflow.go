@@ -160,8 +160,8 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 		return nil, nil, fmt.Errorf("record %s of claim %d: %w", t.Action, old.ID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
-		People: actor.People(),
+		Actor: actor.Audit(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, nil, err

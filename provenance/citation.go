@@ -131,9 +131,9 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 		return nil, fmt.Errorf("insert citation of claim %d: %w", n.ClaimID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
-		People: actor.People(),
-		After:  c,
+		Actor: actor.Audit(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
+
+		After: c,
 	}); err != nil {
 		return nil, err
 	}

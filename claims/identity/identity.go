@@ -153,8 +153,7 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, n NewUser) (*User, 
 			return nil, fmt.Errorf("insert user: %w", err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: u,
-			People: actor.People(),
+			Actor: actor.Audit(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: u,
 		}); err != nil {
 			return nil, err
 		}
@@ -314,8 +313,8 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpd
 			}{&next, true}
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
-			Before: old, After: after, People: actor.People(),
+			Actor: actor.Audit(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
+			Before: old, After: after,
 		}); err != nil {
 			return nil, err
 		}
@@ -514,8 +513,7 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name
 			return nil, fmt.Errorf("insert token for user %d: %w", userID, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID), After: t,
-			People: actor.People(),
+			Actor: actor.Audit(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID), After: t,
 		}); err != nil {
 			return nil, err
 		}
@@ -571,8 +569,8 @@ func revoke(ctx context.Context, tx *database.Tx, actor Actor, old *Token, reaso
 		}{&next, reason}
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(old.ID),
-		Before: old, After: after, People: actor.People(),
+		Actor: actor.Audit(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(old.ID),
+		Before: old, After: after,
 	}); err != nil {
 		return nil, err
 	}

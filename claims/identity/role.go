@@ -156,6 +156,9 @@ func (a Actor) AuditName() string {
 	return name
 }
 
+// Audit is the actor as the audit trail records it: its name and the users behind it.
+func (a Actor) Audit() audit.Who { return audit.Who{Name: a.AuditName(), People: a.People()} }
+
 // People returns the users behind the actor: the user, and the admin who made the token the
 // user acts through when that is someone else. Four eyes holds for each of them.
 func (a Actor) People() []int64 {

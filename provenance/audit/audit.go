@@ -44,17 +44,24 @@ type Event struct {
 
 // Record is what a writer says about its change.
 type Record struct {
-	Actor      string
+	Actor      Who
 	Action     string
 	EntityType string
 	EntityID   string
-	// People are the ids of the users behind Actor: the user who acted and the admin who made
-	// the token they acted through (identity.Actor.People). The audit listing finds a user's
-	// events through them; a record whose actor is a user must name at least that user.
-	People []int64
 	// Before and After are encoded as JSON; nil means absent.
 	Before any
 	After  any
+}
+
+// Who is the actor of an event as the trail records it (identity.Actor.Audit makes one).
+type Who struct {
+	// Name is how the event names its actor: "user:5", "user:5 via token from user:1",
+	// "cli:root@desk-1", "system".
+	Name string
+	// People are the ids of the users behind Name: the user who acted and the admin who made
+	// the token they acted through. The audit listing finds a user's events through them; an
+	// actor who is a user must name at least that user.
+	People []int64
 }
 
 // eventUser is one row of the index of the users behind each event.
@@ -78,12 +85,12 @@ type head struct {
 // the head row first), so concurrent writers, even several servers on one PostgreSQL
 // database, extend one chain without gaps or forks.
 func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
-	if r.Actor == "" || r.Action == "" || r.EntityType == "" {
+	if r.Actor.Name == "" || r.Action == "" || r.EntityType == "" {
 		return Event{}, fault.New(fault.Internal, "audit record needs an actor, an action and an entity type")
 	}
-	if strings.HasPrefix(r.Actor, "user:") && len(r.People) == 0 {
+	if strings.HasPrefix(r.Actor.Name, "user:") && len(r.Actor.People) == 0 {
 		// Without its people the event would be missing from its user's audit listing.
-		return Event{}, fault.New(fault.Internal, "audit record by %s names none of the users behind it", r.Actor)
+		return Event{}, fault.New(fault.Internal, "audit record by %s names none of the users behind it", r.Actor.Name)
 	}
 	before, err := canonicalValue(r.Before)
 	if err != nil {
@@ -102,7 +109,7 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	e := Event{
 		Seq:        h.Seq + 1,
 		At:         tx.Now,
-		Actor:      r.Actor,
+		Actor:      r.Actor.Name,
 		Action:     r.Action,
 		EntityType: r.EntityType,
 		EntityID:   r.EntityID,
@@ -114,7 +121,7 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	if _, err := tx.NewInsert().Model(&e).Exec(ctx); err != nil {
 		return Event{}, fmt.Errorf("insert audit event: %w", err)
 	}
-	if rows := peopleRows(e.Seq, r.People); len(rows) > 0 {
+	if rows := peopleRows(e.Seq, r.Actor.People); len(rows) > 0 {
 		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
 			return Event{}, fmt.Errorf("index the users behind audit event %d: %w", e.Seq, err)
 		}

@@ -21,7 +21,7 @@ func appendAs(t testing.TB, db *database.DB, actor string, people ...int64) int6
 	t.Helper()
 	var seq int64
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
-		e, err := audit.Append(ctx, tx, audit.Record{Actor: actor, People: people, Action: "test.act", EntityType: "test", EntityID: "1"})
+		e, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: actor, People: people}, Action: "test.act", EntityType: "test", EntityID: "1"})
 		seq = e.Seq
 		return err
 	})
@@ -96,7 +96,7 @@ func TestActorFilterFindsEveryEventAUserIsBehind(t *testing.T) {
 func TestAppendRefusesAUserWithoutPeople(t *testing.T) {
 	db := dbtest.Open(t)
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
-		_, err := audit.Append(ctx, tx, audit.Record{Actor: "user:4", Action: "test.act", EntityType: "test"})
+		_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: "user:4"}, Action: "test.act", EntityType: "test"})
 		return err
 	})
 	dbtest.WantKind(t, err, fault.Internal, "")
