@@ -315,7 +315,7 @@ func jsonTypeName(t reflect.Type) string {
 	}
 	switch t {
 	case reflect.TypeOf(ID(0)):
-		return "an id"
+		return "an id (" + idRule + ")"
 	case reflect.TypeOf(Time{}):
 		return "an RFC 3339 time (2021-08-26T14:00:00Z) or a date (2021-08-26)"
 	}

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -43,14 +42,15 @@ func (q *query) str(name string) string {
 	return vals[0]
 }
 
+// id reads an id filter, spelled as ids are everywhere (see canonicalID).
 func (q *query) id(name string) int64 {
 	raw := q.str(name)
 	if raw == "" {
 		return 0
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n <= 0 {
-		q.fields.Add(name, "is not a valid id")
+	n, ok := canonicalID(raw)
+	if !ok {
+		q.fields.Add(name, "must be an id: "+idRule)
 	}
 	return n
 }
@@ -65,37 +65,6 @@ func (q *query) time(name string) time.Time {
 		q.fields.Add(name, "must be an RFC 3339 time or a YYYY-MM-DD date")
 	}
 	return t.Time
-}
-
-// Listing limits.
-const (
-	defaultLimit = 50
-	maxLimit     = 200
-)
-
-func (q *query) limit() int {
-	raw := q.str("limit")
-	if raw == "" {
-		return defaultLimit
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > maxLimit {
-		q.fields.Add("limit", fmt.Sprintf("must be an integer from 1 to %d", maxLimit))
-		return defaultLimit
-	}
-	return n
-}
-
-func (q *query) cursor(key any) bool {
-	raw := q.str("cursor")
-	if raw == "" {
-		return false
-	}
-	if err := decodeCursor(raw, key); err != nil {
-		q.fields.Add("cursor", "is not a cursor this listing gave out")
-		return false
-	}
-	return true
 }
 
 // err reports bad and unknown parameters; call it after reading every parameter.

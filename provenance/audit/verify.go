@@ -120,8 +120,13 @@ type Filter struct {
 	Limit    int
 }
 
-// Find lists events in seq order.
-func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
+// Find lists the events matching f in seq order, after f.AfterSeq and at most f.Limit of
+// them; more reports whether another page follows. It returns Invalid for a limit that is
+// not positive.
+func Find(ctx context.Context, db bun.IDB, f Filter) (events []Event, more bool, err error) {
+	if f.Limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
 	q := db.NewSelect().Model((*Event)(nil)).Order("seq ASC")
 	if f.EntityType != "" {
 		q = q.Where("entity_type = ?", f.EntityType)
@@ -150,15 +155,12 @@ func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
 	if f.AfterSeq > 0 {
 		q = q.Where("seq > ?", f.AfterSeq)
 	}
-	if f.Limit <= 0 {
-		return nil, fault.New(fault.Internal, "audit.Find needs a limit")
-	}
-	q = q.Limit(int64(f.Limit))
-	var events []Event
+	q = q.Limit(int64(f.Limit + 1))
 	if err := q.Scan(ctx, &events); err != nil {
-		return nil, database.Translate(err)
+		return nil, false, database.Translate(err)
 	}
-	return events, nil
+	events, more = database.Trim(events, f.Limit)
+	return events, more, nil
 }
 
 // isUserActor reports whether a is "user:N", whose digits cannot act as LIKE wildcards.
