@@ -316,8 +316,10 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	}
 	if snap := f.Snapshot; snap != nil {
 		// The revision is checked in the same statement as the rows are read, so a page is
-		// either wholly of the snapshot's revision or empty.
-		q = q.Where("claim.id <= ?", snap.Through).
+		// either wholly of the snapshot's revision or empty. The unary plus keeps SQLite
+		// from walking an id index for the bound (and sorting every match by position):
+		// the article's position index stays the plan, as without a snapshot.
+		q = q.Where("+claim.id <= ?", snap.Through).
 			Where("EXISTS (SELECT 1 FROM articles WHERE articles.id = ? AND articles.revision = ?)", f.ArticleID, snap.Revision)
 	}
 	// idCol is the column that orders by id; a full-text join orders by the index's rowid,
