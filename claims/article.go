@@ -41,7 +41,7 @@ type Article struct {
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
-// Revision is one body an article has had.
+// Revision is one body an article has had. Listings leave Body empty and fill BodyLength.
 type Revision struct {
 	bun.BaseModel `bun:"table:article_revisions"`
 
@@ -51,6 +51,8 @@ type Revision struct {
 	BodySHA256 string    `bun:"body_sha256" json:"body_sha256"`
 	CreatedBy  *int64    `bun:"created_by" json:"created_by"`
 	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
+	// BodyLength is the body's length in characters, computed by the query that reads it.
+	BodyLength int `bun:"body_length,scanonly" json:"-"`
 }
 
 // ArticleFields are the fields an editor sets on an article; PUT replaces them all.
@@ -164,18 +166,42 @@ func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, e
 	return a, nil
 }
 
-// FindRevisions lists an article's revisions, oldest first. Every article has at least its
-// first revision, so none at all means NotFound.
-func (s *Store) FindRevisions(ctx context.Context, articleID int64) ([]Revision, error) {
-	var revs []Revision
-	err := s.scope.Read().NewSelect().Model(&revs).Where("article_id = ?", articleID).Order("revision ASC").Scan(ctx)
+// FindRevisions lists an article's revisions in order, after revision after and at most
+// limit of them, without their bodies (Body is empty, BodyLength set); more reports whether
+// another page follows. It returns NotFound for a missing article and Invalid for a limit
+// that is not positive.
+func (s *Store) FindRevisions(ctx context.Context, articleID int64, after, limit int) (revs []Revision, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	// length() counts characters of text on both engines, and a body holds no NUL.
+	err = s.scope.Read().NewSelect().Model(&revs).ExcludeColumn("body").ColumnExpr("length(body) AS body_length").
+		Where("article_id = ? AND revision > ?", articleID, after).
+		Order("revision ASC").Limit(int64(limit + 1)).Scan(ctx)
 	if err != nil {
-		return nil, database.Translate(err)
+		return nil, false, fmt.Errorf("list revisions of article %d: %w", articleID, database.Translate(err))
 	}
+	// Every article has its first revision, so only an empty page needs asking whether the
+	// article exists.
 	if len(revs) == 0 {
-		return nil, fault.New(fault.NotFound, "article %d not found", articleID)
+		if err := s.CheckArticle(ctx, articleID); err != nil {
+			return nil, false, err
+		}
+		return []Revision{}, false, nil
 	}
-	return revs, nil
+	revs, more = database.Trim(revs, limit)
+	return revs, more, nil
+}
+
+// FindRevision returns one revision of an article with its body, or NotFound.
+func (s *Store) FindRevision(ctx context.Context, articleID int64, revision int) (*Revision, error) {
+	r := new(Revision)
+	err := s.scope.Read().NewSelect().Model(r).ColumnExpr("?TableAlias.*").ColumnExpr("length(body) AS body_length").
+		Where("article_id = ? AND revision = ?", articleID, revision).Scan(ctx)
+	if err != nil {
+		return nil, database.NotFound(err, "revision %d of article %d", revision, articleID)
+	}
+	return r, nil
 }
 
 // CheckArticle returns NotFound unless the article exists, without reading its body.
@@ -198,8 +224,11 @@ type ArticleFilter struct {
 }
 
 // FindArticles lists articles in id order, without their bodies (Body is empty); more
-// reports whether another page follows.
+// reports whether another page follows. It returns Invalid for a limit that is not positive.
 func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) (articles []*Article, more bool, err error) {
+	if f.Limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
 	// Listings never show the body, which may be megabytes per article.
 	q := s.scope.Read().NewSelect().Model(&articles).ExcludeColumn("body").Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Outlet != "" {

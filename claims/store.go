@@ -224,6 +224,19 @@ func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 	return c, nil
 }
 
+// checkClaim returns NotFound unless the claim exists: the lists of a claim's items tell a
+// claim without items from a missing one with it, and only when a page is empty.
+func (s *Store) checkClaim(ctx context.Context, id int64) error {
+	ok, err := s.scope.Read().NewSelect().Model((*Claim)(nil)).Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return database.Translate(err)
+	}
+	if !ok {
+		return fault.New(fault.NotFound, "claim %d not found", id)
+	}
+	return nil
+}
+
 // Order is the order of a claim listing.
 type Order int
 
@@ -237,8 +250,9 @@ const (
 
 // Key is the position of a claim in a listing, for continuing after it.
 type Key struct {
-	Start int   `json:"s,omitempty"`
-	ID    int64 `json:"i"`
+	// Start is the anchor's start, for listings in text order.
+	Start int
+	ID    int64
 }
 
 // KeyOf returns c's position in a listing of the given order.
@@ -247,6 +261,32 @@ func KeyOf(c *Claim, o Order) Key {
 		return Key{Start: c.AnchorStart, ID: c.ID}
 	}
 	return Key{ID: c.ID}
+}
+
+// Snapshot fixes the claims a listing of one article in text order pages through: the
+// article's revision, in which their anchors hold, and the highest claim id when the first
+// page was read. A claim created later has a higher id, because writes commit one at a
+// time in id order, so every page of the listing shows exactly the claims of its first
+// page's moment, each once, in text order, even while claims are added between pages.
+type Snapshot struct {
+	Revision int
+	Through  int64
+}
+
+// SnapshotClaims returns the snapshot of an article's claims as they stand, for the first
+// page of a listing in text order. It returns NotFound for a missing article.
+func (s *Store) SnapshotClaims(ctx context.Context, articleID int64) (Snapshot, error) {
+	var snap Snapshot
+	// One statement reads both, so the revision and the bound belong to one moment.
+	err := s.scope.Read().NewSelect().Model((*Article)(nil)).
+		ColumnExpr("revision").
+		ColumnExpr("(SELECT COALESCE(MAX(id), 0) FROM claims)").
+		Where("id = ?", articleID).
+		Scan(ctx, &snap.Revision, &snap.Through)
+	if err != nil {
+		return Snapshot{}, database.NotFound(err, "article %d", articleID)
+	}
+	return snap, nil
 }
 
 // Filter selects claims; zero fields match everything.
@@ -262,8 +302,12 @@ type Filter struct {
 	// Q is a full-text query over quote and text: every word must match (as a prefix).
 	Q     string
 	Order Order
-	After *Key
-	Limit int
+	// Snapshot, with ArticleID and ByPosition, keeps the claims of that moment and refuses
+	// (Conflict) a page once the article has a newer revision than the snapshot's, since
+	// its claims may have moved in the text.
+	Snapshot *Snapshot
+	After    *Key
+	Limit    int
 }
 
 // MaxQuery bounds a full-text query, in characters.
@@ -285,11 +329,15 @@ func (f Filter) Validate() error {
 		errs.Add("limit", "must be positive")
 	}
 	text.Limit(errs, "q", f.Q, MaxQuery)
+	if f.Snapshot != nil && (f.ArticleID <= 0 || f.Order != ByPosition) {
+		return fault.New(fault.Internal, "a claim snapshot needs one article in text order")
+	}
 	return errs.Err()
 }
 
 // FindClaims lists claims matching f, at most f.Limit of them; more reports whether another
-// page follows. It returns Invalid for a bad filter.
+// page follows. It returns Invalid for a bad filter, and Conflict when f.Snapshot is older
+// than the article's revision.
 func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more bool, err error) {
 	if err := f.Validate(); err != nil {
 		return nil, false, err
@@ -312,6 +360,14 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	}
 	if f.Within != nil {
 		q = q.Where("claim.id IN (?)", f.Within)
+	}
+	if snap := f.Snapshot; snap != nil {
+		// The revision is checked in the same statement as the rows are read, so a page is
+		// either wholly of the snapshot's revision or empty. The unary plus keeps SQLite
+		// from walking an id index for the bound (and sorting every match by position):
+		// the article's position index stays the plan, as without a snapshot.
+		q = q.Where("+claim.id <= ?", snap.Through).
+			Where("EXISTS (SELECT 1 FROM articles WHERE articles.id = ? AND articles.revision = ?)", f.ArticleID, snap.Revision)
 	}
 	// idCol is the column that orders by id; a full-text join orders by the index's rowid,
 	// which equals the claim's id, so that SQLite walks the index in order and stops early.
@@ -344,8 +400,29 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if err := q.Scan(ctx); err != nil {
 		return nil, false, fmt.Errorf("list claims: %w", database.Translate(err))
 	}
+	if len(claims) == 0 && f.Snapshot != nil {
+		if err := s.checkSnapshot(ctx, f.ArticleID, *f.Snapshot); err != nil {
+			return nil, false, err
+		}
+	}
 	claims, more = database.Trim(claims, f.Limit)
 	return claims, more, nil
+}
+
+// checkSnapshot returns Conflict when the article has moved on from the snapshot's
+// revision, and NotFound when it does not exist.
+func (s *Store) checkSnapshot(ctx context.Context, articleID int64, snap Snapshot) error {
+	var revision int
+	err := s.scope.Read().NewSelect().Model((*Article)(nil)).Column("revision").Where("id = ?", articleID).Scan(ctx, &revision)
+	if err != nil {
+		return database.NotFound(err, "article %d", articleID)
+	}
+	if revision != snap.Revision {
+		return fault.New(fault.Conflict,
+			"article %d is at revision %d, but this listing began at revision %d and its claims may have moved in the text: start again from the first page",
+			articleID, revision, snap.Revision)
+	}
+	return nil
 }
 
 // searchTerms splits a query into words of letters and digits, the way both full-text

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"verity/claims"
 	"verity/claims/identity"
 )
 
@@ -74,14 +73,12 @@ func tokenResponse(t *identity.Token) TokenResponse {
 
 func (s *Server) listUsers(c *gin.Context) error {
 	q := newQuery(c)
-	f := identity.UserFilter{Role: identity.Role(q.str("role")), Limit: q.limit()}
-	var after claims.Key
-	if q.cursor(&after) {
-		f.AfterID = after.ID
-	}
+	f := identity.UserFilter{Role: identity.Role(q.str("role"))}
+	p := q.page(1)
 	if err := q.err(); err != nil {
 		return err
 	}
+	f.AfterID, f.Limit = p.afterID(), p.limit
 	users, more, err := s.identity.FindUsers(c.Request.Context(), f)
 	if err != nil {
 		return err
@@ -90,7 +87,7 @@ func (s *Server) listUsers(c *gin.Context) error {
 	for i, u := range users {
 		out[i] = userResponse(u)
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: users[len(users)-1].ID} }))
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r UserResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 
@@ -146,16 +143,17 @@ func (s *Server) updateUser(c *gin.Context) error {
 }
 
 func (s *Server) listTokens(c *gin.Context) error {
-	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	if _, err := s.identity.FindUserByID(ctx, id); err != nil {
+	q := newQuery(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
 		return err
 	}
-	tokens, err := s.identity.FindTokens(ctx, id)
+	// FindTokens answers NotFound for a missing user itself.
+	tokens, more, err := s.identity.FindTokens(c.Request.Context(), id, p.afterID(), p.limit)
 	if err != nil {
 		return err
 	}
@@ -163,11 +161,7 @@ func (s *Server) listTokens(c *gin.Context) error {
 	for i, t := range tokens {
 		out[i] = tokenResponse(t)
 	}
-	p, err := pageOf(q, out, func(r TokenResponse) int64 { return int64(r.ID) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r TokenResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 

@@ -283,7 +283,7 @@ func TestCLITokensRecordTheirMaker(t *testing.T) {
 	if name := ritaActor.AuditName(); name != fmt.Sprintf("user:%d via token from user:%d via cli token from root@desk-1", rita.ID, ed.ID) {
 		t.Errorf("actor = %q", name)
 	}
-	list, err := s.FindTokens(ctx, rita.ID)
+	list, _, err := s.FindTokens(ctx, rita.ID, 0, 50)
 	if err != nil || len(list) != 1 || list[0].CreatedByCLI == nil {
 		t.Errorf("listed = %+v, %v", list, err)
 	}

@@ -525,11 +525,27 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name
 	return t, secret, nil
 }
 
-// FindTokens lists a user's tokens, revoked ones included.
-func (s *Store) FindTokens(ctx context.Context, userID int64) ([]*Token, error) {
-	list := []*Token{}
-	err := s.scope.Read().NewSelect().Model(&list).Where("user_id = ?", userID).Order("id ASC").Scan(ctx)
-	return list, database.Translate(err)
+// FindTokens lists a user's tokens, revoked ones included, in id order, after afterID and
+// at most limit of them; more reports whether another page follows. It returns NotFound for
+// a missing user and Invalid for a limit that is not positive.
+func (s *Store) FindTokens(ctx context.Context, userID, afterID int64, limit int) (list []*Token, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	list = []*Token{}
+	err = s.scope.Read().NewSelect().Model(&list).Where("user_id = ? AND id > ?", userID, afterID).
+		Order("id ASC").Limit(int64(limit + 1)).Scan(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list tokens of user %d: %w", userID, database.Translate(err))
+	}
+	if len(list) == 0 {
+		if _, err := s.FindUserByID(ctx, userID); err != nil {
+			return nil, false, err
+		}
+		return list, false, nil
+	}
+	list, more = database.Trim(list, limit)
+	return list, more, nil
 }
 
 // RevokeToken stops a token from working. It needs the administer right. It returns

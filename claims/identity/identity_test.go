@@ -337,7 +337,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	t.Run("stored form", func(t *testing.T) {
-		list, err := s.FindTokens(ctx, alice.ID)
+		list, _, err := s.FindTokens(ctx, alice.ID, 0, 10)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("FindTokens = %d, %v", len(list), err)
 		}
@@ -350,7 +350,7 @@ func TestTokens(t *testing.T) {
 
 	t.Run("authorize", func(t *testing.T) {
 		lastUsed := func() *time.Time {
-			list, err := s.FindTokens(ctx, alice.ID)
+			list, _, err := s.FindTokens(ctx, alice.ID, 0, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -424,7 +424,7 @@ func TestTokens(t *testing.T) {
 		if _, err := authorizeAndMark(ctx, s, secret2); err != nil {
 			t.Errorf("the other token: %v", err)
 		}
-		if list, _ := s.FindTokens(ctx, alice.ID); len(list) != 2 || list[0].RevokedAt == nil || list[1].RevokedAt != nil {
+		if list, _, _ := s.FindTokens(ctx, alice.ID, 0, 10); len(list) != 2 || list[0].RevokedAt == nil || list[1].RevokedAt != nil {
 			t.Errorf("tokens after revoking one = %+v", list)
 		}
 	})

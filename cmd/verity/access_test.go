@@ -173,7 +173,7 @@ func TestCLITokensNameTheirOperator(t *testing.T) {
 	if got, want := u.ActorVia(tok).AuditName(), "user:1 via cli token from "+op; got != want {
 		t.Errorf("acting through it = %q, want %q", got, want)
 	}
-	events, err := audit.Find(ctx, db.Reader(), audit.Filter{Action: "token.create", Limit: 5})
+	events, _, err := audit.Find(ctx, db.Reader(), audit.Filter{Action: "token.create", Limit: 5})
 	if err != nil || len(events) != 1 || events[0].Actor != "cli:"+op {
 		t.Errorf("token.create events = %+v, %v; want one by cli:%s", events, err, op)
 	}

@@ -87,7 +87,7 @@ func BenchmarkVerify100k(b *testing.B) {
 	began := time.Now()
 	benchChain(b, db, n)
 	b.Logf("fixture: %d audit events appended in %v", n, time.Since(began).Round(time.Millisecond))
-	noted, err := audit.Find(ctx, db.Reader(), audit.Filter{AfterSeq: n / 2, Limit: 1})
+	noted, _, err := audit.Find(ctx, db.Reader(), audit.Filter{AfterSeq: n / 2, Limit: 1})
 	if err != nil || len(noted) != 1 {
 		b.Fatalf("find event %d: %v", n/2+1, err)
 	}

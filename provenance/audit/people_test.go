@@ -33,7 +33,7 @@ func appendAs(t testing.TB, db *database.DB, actor string, people ...int64) int6
 
 func seqsOf(t testing.TB, db *database.DB, f audit.Filter) []int64 {
 	t.Helper()
-	events, err := audit.Find(context.Background(), db.Reader(), f)
+	events, _, err := audit.Find(context.Background(), db.Reader(), f)
 	if err != nil {
 		t.Fatalf("find %+v: %v", f, err)
 	}

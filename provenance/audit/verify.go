@@ -135,16 +135,18 @@ type Filter struct {
 	Limit    int
 }
 
-// Find lists events in seq order.
-func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
+// Find lists the events matching f in seq order, after f.AfterSeq and at most f.Limit of
+// them; more reports whether another page follows. It returns Invalid for a limit that is
+// not positive.
+func Find(ctx context.Context, db bun.IDB, f Filter) (events []Event, more bool, err error) {
 	if f.Limit <= 0 {
-		return nil, fault.New(fault.Internal, "audit.Find needs a limit")
+		return nil, false, fault.Field("limit", "must be positive")
 	}
-	var events []Event
-	if err := findQuery(db, f).Scan(ctx, &events); err != nil {
-		return nil, database.Translate(err)
+	if err := findQuery(db, f).Limit(int64(f.Limit+1)).Scan(ctx, &events); err != nil {
+		return nil, false, database.Translate(err)
 	}
-	return events, nil
+	events, more = database.Trim(events, f.Limit)
+	return events, more, nil
 }
 
 func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
@@ -181,7 +183,7 @@ func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
 	if f.AfterSeq > 0 {
 		q = q.Where("? > ?", bun.Safe(seq), f.AfterSeq)
 	}
-	return q.OrderExpr("? ASC", bun.Safe(seq)).Limit(int64(f.Limit))
+	return q.OrderExpr("? ASC", bun.Safe(seq))
 }
 
 // userActor reads the user id of an actor "user:N".
