@@ -306,9 +306,10 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 		sp := btx
 		if !alone {
 			if sp, err = btx.BeginTx(context.Background(), nil); err != nil {
+				// The write has not run: it goes first in the next batch.
 				lost = err
-				ran = append(ran, outcome{w: w})
-				rest = batch[i+1:]
+				w.state.Store(queued)
+				rest = batch[i:]
 				break
 			}
 		}

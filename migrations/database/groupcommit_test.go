@@ -363,6 +363,35 @@ func TestFailedCommitFailsEveryWrite(t *testing.T) {
 	wantEmails(t, db, "c@example.org")
 }
 
+// TestLostTransactionFailsItsWrites ends the batch's transaction under the committer's feet,
+// as SQLite does itself on a full disk or an I/O error: the writes that ran in it fail, and
+// the writes that had not run yet go into the next batch.
+func TestLostTransactionFailsItsWrites(t *testing.T) {
+	db, log := openObserved(t)
+	ctx := context.Background()
+	release := hold(t, db)
+	first := queue(t, db, ctx, addUser("a@example.org"))
+	losing := queue(t, db, ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := tx.ExecContext(ctx, "ROLLBACK")
+		return err
+	})
+	later := queue(t, db, ctx, addUser("b@example.org"))
+	release()
+	for name, res := range map[string]<-chan error{"first": first, "losing": losing} {
+		if err := <-res; !fault.Is(err, fault.Internal) {
+			t.Errorf("%s: %v, want internal: its transaction was lost", name, err)
+		}
+	}
+	if err := <-later; err != nil {
+		t.Errorf("a write that had not run when the transaction was lost: %v", err)
+	}
+	all := log.all()
+	if len(all) != 3 || all[1].Err == nil || all[1].Writes != 2 || all[2].Err != nil || all[2].Writes != 1 {
+		t.Errorf("batches = %+v, want the lost one of 2 writes, then 1 committed", all)
+	}
+	wantEmails(t, db, "b@example.org")
+}
+
 func TestNestedWriteFailsLoudly(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := context.Background()
