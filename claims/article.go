@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,41 +12,45 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
 
 // Article is a published article as Verity checks it. Body is the current revision's
 // verbatim text in NFC; earlier revisions are kept in article_revisions and never changed.
+// Its JSON form is the snapshot the audit trail records: every column but the body, which
+// its hash and the kept revision stand for.
 type Article struct {
 	bun.BaseModel `bun:"table:articles"`
 
-	ID          int64      `bun:"id,pk,autoincrement"`
-	Slug        string     `bun:"slug,nullzero"`
-	Title       string     `bun:"title"`
-	Outlet      string     `bun:"outlet"`
-	URL         string     `bun:"url"`
-	Author      string     `bun:"author"`
-	PublishedAt *time.Time `bun:"published_at"`
-	Revision    int        `bun:"revision"`
-	Body        string     `bun:"body"`
-	BodySHA256  string     `bun:"body_sha256"`
-	Version     int64      `bun:"version"`
-	CreatedBy   *int64     `bun:"created_by"`
-	CreatedAt   time.Time  `bun:"created_at"`
-	UpdatedAt   time.Time  `bun:"updated_at"`
+	ID          int64      `bun:"id,pk,autoincrement" json:"id"`
+	Slug        string     `bun:"slug,nullzero" json:"slug"`
+	Title       string     `bun:"title" json:"title"`
+	Outlet      string     `bun:"outlet" json:"outlet"`
+	URL         string     `bun:"url" json:"url"`
+	Author      string     `bun:"author" json:"author"`
+	PublishedAt *time.Time `bun:"published_at" json:"published_at"`
+	Revision    int        `bun:"revision" json:"revision"`
+	Body        string     `bun:"body" json:"-"`
+	BodySHA256  string     `bun:"body_sha256" json:"body_sha256"`
+	Version     int64      `bun:"version" json:"version"`
+	CreatedBy   *int64     `bun:"created_by" json:"created_by"`
+	CreatedAt   time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
 // Revision is one body an article has had.
 type Revision struct {
 	bun.BaseModel `bun:"table:article_revisions"`
 
-	ArticleID  int64     `bun:"article_id,pk"`
-	Revision   int       `bun:"revision,pk"`
-	Body       string    `bun:"body"`
-	BodySHA256 string    `bun:"body_sha256"`
-	CreatedBy  *int64    `bun:"created_by"`
-	CreatedAt  time.Time `bun:"created_at"`
+	ArticleID  int64     `bun:"article_id,pk" json:"article_id"`
+	Revision   int       `bun:"revision,pk" json:"revision"`
+	Body       string    `bun:"body" json:"-"`
+	BodySHA256 string    `bun:"body_sha256" json:"body_sha256"`
+	CreatedBy  *int64    `bun:"created_by" json:"created_by"`
+	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
 }
 
 // ArticleFields are the fields an editor sets on an article; PUT replaces them all.
@@ -60,26 +65,24 @@ type ArticleFields struct {
 	Body        string
 }
 
-// MaxBodyBytes bounds an article body.
-const MaxBodyBytes = 2 << 20
+// Limits on article fields, in characters.
+const (
+	MaxArticleText = 1000
+	// MaxBodyBytes bounds an article body; a body is stored and hashed as bytes, and JSON
+	// escaping may grow it on the way in.
+	MaxBodyBytes = 2 << 20
+)
 
 func (f *ArticleFields) normalize() error {
 	errs := fault.Fields{}
-	var err error
-	if f.Body, err = NormalizeText("body", f.Body); err != nil {
+	body, err := text.Normalize("body", f.Body)
+	if err != nil {
 		return err
 	}
-	for name, v := range map[string]*string{"title": &f.Title, "outlet": &f.Outlet, "url": &f.URL, "author": &f.Author, "slug": &f.Slug} {
-		if *v, err = NormalizeText(name, *v); err != nil {
-			return err
-		}
-		*v = strings.TrimSpace(*v)
-		if len(*v) > 1000 {
-			errs.Add(name, "must be at most 1000 bytes")
-		}
-	}
-	if f.Title == "" {
-		errs.Add("title", "is required")
+	f.Body = body
+	text.Clean(errs, "title", &f.Title, MaxArticleText, true)
+	for name, v := range map[string]*string{"outlet": &f.Outlet, "url": &f.URL, "author": &f.Author, "slug": &f.Slug} {
+		text.Clean(errs, name, v, MaxArticleText, false)
 	}
 	if strings.TrimSpace(f.Body) == "" {
 		errs.Add("body", "is required")
@@ -96,72 +99,57 @@ func bodyHash(body string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// articleAudit is what the audit trail records of an article: everything but the body,
-// which its hash and the kept revision stand for.
-func articleAudit(a *Article) map[string]any {
-	return map[string]any{
-		"id": a.ID, "slug": a.Slug, "title": a.Title, "outlet": a.Outlet, "url": a.URL, "author": a.Author,
-		"published_at": a.PublishedAt, "revision": a.Revision, "body_sha256": a.BodySHA256, "version": a.Version,
+// CreateArticle stores a new article as revision 1. It needs the edit right and returns
+// Invalid for bad fields and for a slug already in use.
+func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f ArticleFields) (*Article, error) {
+	if err := actor.Require(identity.Edit, "creating an article"); err != nil {
+		return nil, err
 	}
-}
-
-// CreateArticle stores a new article as revision 1. Any writing role may call it; it returns
-// Invalid for bad fields and Conflict for a slug already in use.
-func (s *Store) CreateArticle(ctx context.Context, actor Actor, f ArticleFields) (*Article, error) {
 	if err := f.normalize(); err != nil {
 		return nil, err
 	}
-	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Article, error) {
-		return CreateArticleTx(ctx, tx, actor, f)
-	})
-}
-
-// CreateArticleTx is CreateArticle inside a caller's transaction, for loaders that write an
-// article and its claims atomically.
-func CreateArticleTx(ctx context.Context, tx *database.Tx, actor Actor, f ArticleFields) (*Article, error) {
-	if err := f.normalize(); err != nil {
-		return nil, err
-	}
-	a := &Article{
-		Slug: f.Slug, Title: f.Title, Outlet: f.Outlet, URL: f.URL, Author: f.Author, PublishedAt: f.PublishedAt,
-		Revision: 1, Body: f.Body, BodySHA256: bodyHash(f.Body), Version: 1,
-		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
-	}
-	if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
-		if fault.Is(database.Translate(err), fault.Conflict) {
-			return nil, fault.Field("slug", "is already used by another article")
+	sum := bodyHash(f.Body)
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
+		a := &Article{
+			Slug: f.Slug, Title: f.Title, Outlet: f.Outlet, URL: f.URL, Author: f.Author, PublishedAt: f.PublishedAt,
+			Revision: 1, Body: f.Body, BodySHA256: sum, Version: 1,
+			CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
 		}
-		return nil, err
-	}
-	if err := insertRevision(ctx, tx, actor, a); err != nil {
-		return nil, err
-	}
-	_, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
-		After: articleAudit(a),
+		if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
+			if fault.Is(database.Translate(err), fault.Conflict) {
+				return nil, fault.Field("slug", "is already used by another article")
+			}
+			return nil, fmt.Errorf("insert article: %w", err)
+		}
+		if err := insertRevision(ctx, tx, actor, a); err != nil {
+			return nil, err
+		}
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
+
+			After: a,
+		}); err != nil {
+			return nil, err
+		}
+		return a, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
-func insertRevision(ctx context.Context, tx *database.Tx, actor Actor, a *Article) error {
+func insertRevision(ctx context.Context, tx *database.Tx, actor identity.Actor, a *Article) error {
 	_, err := tx.NewInsert().Model(&Revision{
 		ArticleID: a.ID, Revision: a.Revision, Body: a.Body, BodySHA256: a.BodySHA256,
 		CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}).Exec(ctx)
-	return err
+	if err != nil {
+		return fmt.Errorf("insert revision %d of article %d: %w", a.Revision, a.ID, err)
+	}
+	return nil
 }
 
 // FindArticleByID returns the article with its current body, or NotFound.
 func (s *Store) FindArticleByID(ctx context.Context, id int64) (*Article, error) {
-	return findArticle(ctx, s.db.Reader(), id)
-}
-
-func findArticle(ctx context.Context, db bun.IDB, id int64) (*Article, error) {
 	a := new(Article)
-	if err := db.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "article %d", id)
 	}
 	return a, nil
@@ -170,7 +158,7 @@ func findArticle(ctx context.Context, db bun.IDB, id int64) (*Article, error) {
 // FindArticleBySlug returns the article with that slug, or NotFound.
 func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, error) {
 	a := new(Article)
-	if err := s.db.Reader().NewSelect().Model(a).Where("slug = ?", slug).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(a).Where("slug = ?", slug).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "article %q", slug)
 	}
 	return a, nil
@@ -180,7 +168,7 @@ func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, e
 // first revision, so none at all means NotFound.
 func (s *Store) FindRevisions(ctx context.Context, articleID int64) ([]Revision, error) {
 	var revs []Revision
-	err := s.db.Reader().NewSelect().Model(&revs).Where("article_id = ?", articleID).Order("revision ASC").Scan(ctx)
+	err := s.scope.Read().NewSelect().Model(&revs).Where("article_id = ?", articleID).Order("revision ASC").Scan(ctx)
 	if err != nil {
 		return nil, database.Translate(err)
 	}
@@ -192,7 +180,7 @@ func (s *Store) FindRevisions(ctx context.Context, articleID int64) ([]Revision,
 
 // CheckArticle returns NotFound unless the article exists, without reading its body.
 func (s *Store) CheckArticle(ctx context.Context, id int64) error {
-	ok, err := s.db.Reader().NewSelect().Model((*Article)(nil)).Where("id = ?", id).Exists(ctx)
+	ok, err := s.scope.Read().NewSelect().Model((*Article)(nil)).Where("id = ?", id).Exists(ctx)
 	if err != nil {
 		return database.Translate(err)
 	}
@@ -213,7 +201,7 @@ type ArticleFilter struct {
 // reports whether another page follows.
 func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) (articles []*Article, more bool, err error) {
 	// Listings never show the body, which may be megabytes per article.
-	q := s.db.Reader().NewSelect().Model(&articles).ExcludeColumn("body").Order("id ASC").Limit(int64(f.Limit + 1))
+	q := s.scope.Read().NewSelect().Model(&articles).ExcludeColumn("body").Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Outlet != "" {
 		q = q.Where("outlet = ?", f.Outlet)
 	}
@@ -221,110 +209,214 @@ func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) (articles []*
 		q = q.Where("id > ?", f.AfterID)
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, false, database.Translate(err)
+		return nil, false, fmt.Errorf("list articles: %w", database.Translate(err))
 	}
-	return trimPage(articles, f.Limit)
-}
-
-func trimPage[T any](items []T, limit int) ([]T, bool, error) {
-	if len(items) > limit {
-		return items[:limit], true, nil
-	}
-	return items, false, nil
+	articles, more = database.Trim(articles, f.Limit)
+	return articles, more, nil
 }
 
 // ReplaceArticle replaces an article's fields (PUT). A body that differs from the current one
 // becomes a new revision, and every claim of the article is re-anchored to it: moved to where
 // its quote now stands, or marked orphaned when the quote is gone. ifVersion, when not nil,
-// must equal the article's version (PreconditionFailed otherwise). Editors may call it.
-func (s *Store) ReplaceArticle(ctx context.Context, actor Actor, id int64, ifVersion *int64, f ArticleFields) (*Article, error) {
+// must equal the article's version (PreconditionFailed otherwise). It needs the edit right.
+func (s *Store) ReplaceArticle(ctx context.Context, actor identity.Actor, id int64, ifVersion *int64, f ArticleFields) (*Article, error) {
+	if err := actor.Require(identity.Edit, "editing an article"); err != nil {
+		return nil, err
+	}
 	if err := f.normalize(); err != nil {
 		return nil, err
 	}
-	var a *Article
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		old, err := findArticle(ctx, tx, id)
+	sum := bodyHash(f.Body)
+	// Re-anchoring every claim in a new body of up to 2 MiB is the heavy part: it is planned
+	// from a read before the writer is taken, and the transaction only checks that the
+	// article and its claims are still as planned. A plan that went stale is made again, a
+	// few times outside the writer, and at last inside it.
+	for attempt := 0; ; attempt++ {
+		p, err := s.planReanchor(ctx, id, f.Body, sum)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if ifVersion != nil && *ifVersion != old.Version {
-			return fault.New(fault.PreconditionFailed, "article %d is at version %d, not %d", id, old.Version, *ifVersion)
+		a, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
+			return s.In(tx).replaceArticle(ctx, tx, actor, id, ifVersion, f, sum, p, attempt >= maxReanchorAttempts)
+		})
+		if errors.Is(err, errStalePlan) && attempt < maxReanchorAttempts {
+			continue
 		}
-		next := *old
-		next.Slug, next.Title, next.Outlet, next.URL, next.Author, next.PublishedAt = f.Slug, f.Title, f.Outlet, f.URL, f.Author, f.PublishedAt
-		if f.Slug == "" {
-			next.Slug = old.Slug
-		}
-		newBody := bodyHash(f.Body) != old.BodySHA256
-		if newBody {
-			next.Revision, next.Body, next.BodySHA256 = old.Revision+1, f.Body, bodyHash(f.Body)
-		}
-		next.Version = old.Version + 1
-		next.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
-			if fault.Is(database.Translate(err), fault.Conflict) {
-				return fault.Field("slug", "is already used by another article")
-			}
-			return err
-		}
-		if newBody {
-			if err := insertRevision(ctx, tx, actor, &next); err != nil {
-				return err
-			}
-		}
-		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
-			Before: articleAudit(old), After: articleAudit(&next),
-		}); err != nil {
-			return err
-		}
-		if newBody {
-			if err := reanchorClaims(ctx, tx, actor, &next); err != nil {
-				return err
-			}
-		}
-		a = &next
-		return nil
-	})
+		return a, err
+	}
+}
+
+// maxReanchorAttempts is how often a re-anchoring plan is made outside the writer before
+// the last attempt makes it inside.
+const maxReanchorAttempts = 3
+
+var errStalePlan = errors.New("the article or its claims changed while re-anchoring was planned")
+
+// reanchorPlan is where each claim of an article will stand in a new body, worked out from
+// the article's version and claims as they were read.
+type reanchorPlan struct {
+	version int64
+	claims  map[int64]Anchor
+	results map[int64]Reanchored
+}
+
+// planReanchor reads the article and its claims and re-anchors them in body; a body that is
+// not new needs no plan.
+func (s *Store) planReanchor(ctx context.Context, id int64, body, sum string) (*reanchorPlan, error) {
+	old, err := s.FindArticleByID(ctx, id)
+	if err != nil || old.BodySHA256 == sum {
+		return nil, err
+	}
+	var cs []*Claim
+	if err := s.scope.Read().NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
+	}
+	p := &reanchorPlan{version: old.Version, claims: map[int64]Anchor{}, results: map[int64]Reanchored{}}
+	anchors := make([]Anchor, len(cs))
+	for i, c := range cs {
+		anchors[i] = c.Anchor()
+		p.claims[c.ID] = anchors[i]
+	}
+	results, err := ReanchorAll(ctx, old.Body, body, anchors)
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	for i, c := range cs {
+		p.results[c.ID] = results[i]
+	}
+	return p, nil
 }
 
-func reanchorClaims(ctx context.Context, tx *database.Tx, actor Actor, a *Article) error {
-	var cs []*Claim
-	if err := tx.NewSelect().Model(&cs).Where("article_id = ?", a.ID).Order("id ASC").Scan(ctx); err != nil {
-		return err
+// fits reports whether the plan was made from exactly this article version and these claims.
+func (p *reanchorPlan) fits(a *Article, cs []*Claim) bool {
+	if p == nil || p.version != a.Version || len(cs) != len(p.claims) {
+		return false
 	}
 	for _, c := range cs {
-		before := *c
-		if anchor, ok := Reanchor(c.Anchor(), a.Body); ok {
-			c.setAnchor(anchor)
-			c.AnchorState = Anchored
-			c.ArticleRevision = a.Revision
-		} else {
-			// An orphaned claim keeps the anchor and revision its quote was last found in.
-			c.AnchorState = Orphaned
-		}
-		if c.Anchor() == before.Anchor() && c.AnchorState == before.AnchorState && c.ArticleRevision == before.ArticleRevision {
-			continue
-		}
-		c.UpdatedAt = tx.Now
-		// The version (the claim's ETag) moves only when the passage moved, so that a
-		// reviewer's open form stays valid across an edit elsewhere in the article.
-		if c.Anchor() != before.Anchor() || c.AnchorState != before.AnchorState {
-			c.Version++
-		}
-		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-			Before: claimAudit(&before), After: claimAudit(c),
-		}); err != nil {
-			return err
+		if planned, ok := p.claims[c.ID]; !ok || planned != c.Anchor() {
+			return false
 		}
 	}
-	return nil
+	return true
+}
+
+func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor identity.Actor, id int64, ifVersion *int64, f ArticleFields, sum string, p *reanchorPlan, lastAttempt bool) (*Article, error) {
+	old, err := s.FindArticleByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifVersion != nil && *ifVersion != old.Version {
+		return nil, fault.New(fault.PreconditionFailed, "article %d is at version %d, not %d", id, old.Version, *ifVersion)
+	}
+	next := *old
+	next.Slug, next.Title, next.Outlet, next.URL, next.Author, next.PublishedAt = f.Slug, f.Title, f.Outlet, f.URL, f.Author, f.PublishedAt
+	if f.Slug == "" {
+		next.Slug = old.Slug
+	}
+	newBody := sum != old.BodySHA256
+	var cs []*Claim
+	if newBody {
+		next.Revision, next.Body, next.BodySHA256 = old.Revision+1, f.Body, sum
+		if err := tx.NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
+			return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
+		}
+		if !p.fits(old, cs) {
+			if !lastAttempt {
+				return nil, errStalePlan
+			}
+			if p, err = s.planReanchor(ctx, id, f.Body, sum); err != nil {
+				return nil, err
+			}
+		}
+	}
+	next.Version = old.Version + 1
+	next.UpdatedAt = tx.Now
+	if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+		if fault.Is(database.Translate(err), fault.Conflict) {
+			return nil, fault.Field("slug", "is already used by another article")
+		}
+		return nil, fmt.Errorf("update article %d: %w", id, err)
+	}
+	if newBody {
+		if err := insertRevision(ctx, tx, actor, &next); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
+
+		Before: old, After: &next,
+	}); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := s.reanchorClaim(ctx, tx, actor, c, p.results[c.ID], next.Revision); err != nil {
+			return nil, err
+		}
+	}
+	return &next, nil
+}
+
+// reanchorClaim moves a claim to where its quote stands in a new revision, or marks it
+// orphaned, and sends a verdict whose passage changed back to review.
+func (s *Store) reanchorClaim(ctx context.Context, tx *database.Tx, actor identity.Actor, c *Claim, r Reanchored, revision int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	before := *c
+	if r.Found {
+		c.setAnchor(r.Anchor)
+		c.AnchorState = Anchored
+		c.ArticleRevision = revision
+	} else {
+		// An orphaned claim keeps the anchor and revision its quote was last found in.
+		c.AnchorState = Orphaned
+	}
+	if c.Anchor() == before.Anchor() && c.AnchorState == before.AnchorState && c.ArticleRevision == before.ArticleRevision {
+		return nil
+	}
+	c.UpdatedAt = tx.Now
+	// The version (the claim's ETag) moves only when the passage moved, so that a reviewer's
+	// open form stays valid across an edit elsewhere in the article.
+	if c.Anchor() != before.Anchor() || c.AnchorState != before.AnchorState {
+		c.Version++
+	}
+	if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("re-anchor claim %d: %w", c.ID, err)
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
+		Before: &before, After: c,
+	}); err != nil {
+		return err
+	}
+	return s.sendBackToReview(ctx, tx, actor, c, r.Changed, revision)
+}
+
+// sendBackToReview takes a claim whose reviewed passage changed in a new revision back to
+// review: a verdict was signed, or is proposed, on the passage as it stood, so a closed
+// claim is reopened (its verdict stops being published) and a pending proposal is rejected,
+// each as a recorded transition by the editor whose change caused it. A passage that merely
+// shifted, with the same words around it, keeps its verdict.
+func (s *Store) sendBackToReview(ctx context.Context, tx *database.Tx, actor identity.Actor, c *Claim, changed bool, revision int) error {
+	if !changed {
+		return nil
+	}
+	var t Transition
+	switch c.Stage {
+	case StageClosed:
+		t = Transition{Action: ActionReopen}
+	case StageAwaitingSignoff:
+		t = Transition{Action: ActionReject}
+	default:
+		return nil
+	}
+	what := "changed"
+	if c.AnchorState == Orphaned {
+		what = "is gone"
+	}
+	t.Rationale = fmt.Sprintf("revision %d of the article: the passage this verdict rests on %s; review it again", revision, what)
+	_, _, err := s.move(ctx, tx, actor, c, t)
+	return err
 }

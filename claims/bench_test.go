@@ -42,7 +42,7 @@ func benchPassages(n int) (body string, quotes []string, starts []int) {
 
 func benchArticle(b *testing.B, s *claims.Store, body string) *claims.Article {
 	b.Helper()
-	a, err := s.CreateArticle(context.Background(), claims.System(), claims.ArticleFields{Title: "Storm aftermath", Body: body})
+	a, err := s.CreateArticle(context.Background(), identity.System(), claims.ArticleFields{Title: "Storm aftermath", Body: body})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,9 +50,9 @@ func benchArticle(b *testing.B, s *claims.Store, body string) *claims.Article {
 }
 
 // benchUser creates a user with a role; the CLI and the HTTP API create users the same way.
-func benchUser(b *testing.B, db *database.DB, role claims.Role) *identity.User {
+func benchUser(b *testing.B, db *database.DB, role identity.Role) *identity.User {
 	b.Helper()
-	u, err := identity.NewStore(db).CreateUser(context.Background(), claims.System(), identity.NewUser{
+	u, err := identity.NewStore(db).CreateUser(context.Background(), identity.System(), identity.NewUser{
 		Email: string(role) + "@example.org", Name: "The " + string(role), Role: role, Password: "correct horse battery",
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func BenchmarkCreateClaim(b *testing.B) {
 	ctx := context.Background()
 	db := dbtest.Open(b)
 	s := claims.NewStore(db)
-	editor := benchUser(b, db, claims.RoleEditor).Actor()
+	editor := benchUser(b, db, identity.RoleEditor).Actor()
 	body, quotes, _ := benchPassages(200)
 	a := benchArticle(b, s, body)
 	n := 0
@@ -101,8 +101,8 @@ func BenchmarkTransition(b *testing.B) {
 	ctx := context.Background()
 	db := dbtest.Open(b)
 	s := claims.NewStore(db)
-	reviewer := benchUser(b, db, claims.RoleReviewer).Actor()
-	editor := benchUser(b, db, claims.RoleEditor).Actor()
+	reviewer := benchUser(b, db, identity.RoleReviewer).Actor()
+	editor := benchUser(b, db, identity.RoleEditor).Actor()
 	body, quotes, _ := benchPassages(20)
 	a := benchArticle(b, s, body)
 	c, err := s.CreateClaim(ctx, editor, claims.NewClaim{ArticleID: a.ID, Quote: quotes[3]})
@@ -139,7 +139,7 @@ func BenchmarkAddEvidence(b *testing.B) {
 	ctx := context.Background()
 	db := dbtest.Open(b)
 	s := claims.NewStore(db)
-	reviewer := benchUser(b, db, claims.RoleReviewer).Actor()
+	reviewer := benchUser(b, db, identity.RoleReviewer).Actor()
 	body, quotes, _ := benchPassages(20)
 	a := benchArticle(b, s, body)
 	c, err := s.CreateClaim(ctx, reviewer, claims.NewClaim{ArticleID: a.ID, Quote: quotes[5]})
@@ -227,8 +227,8 @@ func benchClaims(b *testing.B, n int) *benchCorpus {
 	ctx := context.Background()
 	db := dbtest.Open(b)
 	s := claims.NewStore(db)
-	reviewer := benchUser(b, db, claims.RoleReviewer)
-	editor := benchUser(b, db, claims.RoleEditor)
+	reviewer := benchUser(b, db, identity.RoleReviewer)
+	editor := benchUser(b, db, identity.RoleEditor)
 	body, quotes, starts := benchPassages(400)
 	a := benchArticle(b, s, body)
 	anchors := make([]claims.Anchor, len(quotes))

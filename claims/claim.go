@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/text"
 )
 
 // Kind is what sort of fact a claim states.
@@ -90,36 +91,49 @@ type Quantity struct {
 	AsOf string `json:"as_of"`
 }
 
-// Claim is one checkable statement anchored to a passage of an article.
+// Claim is one checkable statement anchored to a passage of an article. Its JSON form is the
+// snapshot the audit trail records: every stored column under its own name.
 type Claim struct {
 	bun.BaseModel `bun:"table:claims"`
 
-	ID              int64       `bun:"id,pk,autoincrement"`
-	ArticleID       int64       `bun:"article_id"`
-	ArticleRevision int         `bun:"article_revision"`
-	Quote           string      `bun:"quote"`
-	AnchorStart     int         `bun:"anchor_start"`
-	AnchorEnd       int         `bun:"anchor_end"`
-	AnchorPrefix    string      `bun:"anchor_prefix"`
-	AnchorSuffix    string      `bun:"anchor_suffix"`
-	AnchorState     AnchorState `bun:"anchor_state"`
-	Text            string      `bun:"text"`
-	Kind            Kind        `bun:"kind"`
-	Quantities      []Quantity  `bun:"quantities,type:json"`
-	Stage           Stage       `bun:"stage"`
-	Status          Status      `bun:"status"`
-	// Rationale is the reasoning behind the current status, from the last proposal.
-	Rationale  string `bun:"rationale"`
-	AssigneeID *int64 `bun:"assignee_id"`
-	ProposedBy *int64 `bun:"proposed_by"`
+	ID              int64       `bun:"id,pk,autoincrement" json:"id"`
+	ArticleID       int64       `bun:"article_id" json:"article_id"`
+	ArticleRevision int         `bun:"article_revision" json:"article_revision"`
+	Quote           string      `bun:"quote" json:"quote"`
+	AnchorStart     int         `bun:"anchor_start" json:"anchor_start"`
+	AnchorEnd       int         `bun:"anchor_end" json:"anchor_end"`
+	AnchorPrefix    string      `bun:"anchor_prefix" json:"anchor_prefix"`
+	AnchorSuffix    string      `bun:"anchor_suffix" json:"anchor_suffix"`
+	AnchorState     AnchorState `bun:"anchor_state" json:"anchor_state"`
+	Text            string      `bun:"text" json:"text"`
+	Kind            Kind        `bun:"kind" json:"kind"`
+	Quantities      []Quantity  `bun:"quantities,type:json" json:"quantities"`
+	Stage           Stage       `bun:"stage" json:"stage"`
+	// Status is the verdict in force: the one a second person signed off, while the claim is
+	// closed; unverified otherwise. A proposal never changes it, only a sign-off does, and a
+	// reopen withdraws it (the review events keep every verdict there was).
+	Status Status `bun:"status" json:"status"`
+	// Rationale is the reasoning behind Status, from the proposal that was signed off.
+	Rationale  string `bun:"rationale" json:"rationale"`
+	AssigneeID *int64 `bun:"assignee_id" json:"assignee_id"`
+	// ProposedStatus and ProposedRationale are the proposal awaiting sign-off, if any: a
+	// sign-off makes it the verdict, a reject discards it.
+	ProposedStatus    *Status `bun:"proposed_status" json:"proposed_status"`
+	ProposedRationale string  `bun:"proposed_rationale" json:"proposed_rationale"`
+	// ProposedBy, ProposedVia and ProposedAt say who proposed the pending proposal, or the
+	// verdict in force, and when.
+	ProposedBy *int64 `bun:"proposed_by" json:"proposed_by"`
 	// ProposedVia is the admin who made the token the proposer acted through, if not the
 	// proposer: they may not sign the verdict off either.
-	ProposedVia *int64    `bun:"proposed_via"`
-	SignedOffBy *int64    `bun:"signed_off_by"`
-	Version     int64     `bun:"version"`
-	CreatedBy   *int64    `bun:"created_by"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ProposedVia *int64     `bun:"proposed_via" json:"proposed_via"`
+	ProposedAt  *time.Time `bun:"proposed_at" json:"proposed_at"`
+	// SignedOffBy and SignedOffAt say who signed Status off, and when.
+	SignedOffBy *int64     `bun:"signed_off_by" json:"signed_off_by"`
+	SignedOffAt *time.Time `bun:"signed_off_at" json:"signed_off_at"`
+	Version     int64      `bun:"version" json:"version"`
+	CreatedBy   *int64     `bun:"created_by" json:"created_by"`
+	CreatedAt   time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
 // Anchor returns where the claim's quote stands in its article revision.
@@ -131,11 +145,15 @@ func (c *Claim) setAnchor(a Anchor) {
 	c.Quote, c.AnchorStart, c.AnchorEnd, c.AnchorPrefix, c.AnchorSuffix = a.Exact, a.Start, a.End, a.Prefix, a.Suffix
 }
 
-// Limits on claim fields.
+// Limits on claim, evidence and review fields, in characters.
 const (
 	MaxClaimText  = 4000
 	MaxQuantities = 20
-	maxShortText  = 200
+	MaxShortText  = 200
+	MaxTitle      = 1000
+	MaxURL        = 2000
+	// MaxLongText bounds excerpts, rationales and withdrawal reasons.
+	MaxLongText = 20000
 )
 
 func validKind(k Kind) bool     { return slices.Contains(Kinds(), k) }
@@ -171,12 +189,8 @@ func validateQuantities(qs []Quantity, errs fault.Fields) {
 		if strings.TrimSpace(q.Unit) == "" {
 			errs.Add(field("unit"), "is required")
 		}
-		if len(q.Unit) > maxShortText {
-			errs.Add(field("unit"), fmt.Sprintf("must be at most %d bytes", maxShortText))
-		}
-		if len(q.Qualifier) > maxShortText {
-			errs.Add(field("qualifier"), fmt.Sprintf("must be at most %d bytes", maxShortText))
-		}
+		text.Limit(errs, field("unit"), q.Unit, MaxShortText)
+		text.Limit(errs, field("qualifier"), q.Qualifier, MaxShortText)
 		if q.AsOf != "" {
 			if _, err := time.Parse(time.DateOnly, q.AsOf); err != nil {
 				errs.Add(field("as_of"), "must be a date as YYYY-MM-DD")

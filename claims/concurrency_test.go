@@ -6,6 +6,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/dbtest"
 )
 
 // These races are where PostgreSQL, with many connections writing at once, differs from
@@ -62,7 +64,7 @@ func TestArticleEditRacingTransitions(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, len(cs)+1)
 		wg.Go(func() {
-			_, errs[0] = f.s.ReplaceArticle(f.ctx, claims.System(), a.ID, nil, claims.ArticleFields{Title: a.Title, Body: "Edit. " + a.Body})
+			_, errs[0] = f.s.ReplaceArticle(f.ctx, identity.System(), a.ID, nil, claims.ArticleFields{Title: a.Title, Body: "Edit. " + a.Body})
 		})
 		for i, c := range cs {
 			wg.Go(func() {
@@ -102,7 +104,7 @@ func TestReplaceArticleWithOneVersionOnceOnly(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = f.s.ReplaceArticle(f.ctx, claims.System(), a.ID, &a.Version, claims.ArticleFields{Title: a.Title, Body: a.Body + " More."})
+				_, errs[i] = f.s.ReplaceArticle(f.ctx, identity.System(), a.ID, &a.Version, claims.ArticleFields{Title: a.Title, Body: a.Body + " More."})
 			})
 		}
 		wg.Wait()
@@ -127,7 +129,7 @@ func TestStatementIsFrozenFromProposalOn(t *testing.T) {
 	for _, stage := range []claims.Stage{claims.StageAwaitingSignoff, claims.StageClosed} {
 		c := f.at(t, stage)
 		_, err := f.s.UpdateClaim(f.ctx, f.as(t, "eve"), c.ID, c.Version, claims.ClaimUpdate{Text: &text})
-		wantKind(t, err, fault.Conflict, "")
+		dbtest.WantKind(t, err, fault.Conflict, "")
 	}
 	c := f.at(t, claims.StageInReview)
 	if _, err := f.s.UpdateClaim(f.ctx, f.as(t, "eve"), c.ID, c.Version, claims.ClaimUpdate{Text: &text}); err != nil {
@@ -140,9 +142,9 @@ func TestMissingRightComesBeforeStaleVersionOrStage(t *testing.T) {
 	c := f.at(t, claims.StageInReview)
 	// A reviewer may never sign off: 403, whatever the version or stage says.
 	_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version+7, signOff)
-	wantKind(t, err, fault.Forbidden, "")
+	dbtest.WantKind(t, err, fault.Forbidden, "")
 	_, _, err = f.s.Transition(f.ctx, f.as(t, "vic"), c.ID, c.Version, start)
-	wantKind(t, err, fault.Forbidden, "")
+	dbtest.WantKind(t, err, fault.Forbidden, "")
 }
 
 func TestTransitionRefusesFieldsItDoesNotUse(t *testing.T) {
@@ -150,9 +152,9 @@ func TestTransitionRefusesFieldsItDoesNotUse(t *testing.T) {
 	c := f.claim(t)
 	rita := f.as(t, "rita")
 	_, _, err := f.s.Transition(f.ctx, rita, c.ID, c.Version, claims.Transition{Action: claims.ActionStart, Status: claims.StatusFalse})
-	wantKind(t, err, fault.Invalid, "status")
+	dbtest.WantKind(t, err, fault.Invalid, "status")
 	id := rita.UserID
 	c = f.move(t, rita, c, start)
 	_, _, err = f.s.Transition(f.ctx, rita, c.ID, c.Version, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusUnverifiable, Rationale: "r", AssigneeID: &id})
-	wantKind(t, err, fault.Invalid, "assignee_id")
+	dbtest.WantKind(t, err, fault.Invalid, "assignee_id")
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
@@ -31,35 +33,36 @@ const (
 func Stances() []Stance { return []Stance{StanceSupports, StanceRefutes, StanceContext} }
 
 // Evidence is one item a reviewer attached to a claim. It is never deleted: a withdrawn item
-// stays, with who withdrew it, when and why.
+// stays, with who withdrew it, when and why. Its JSON form is the snapshot the audit trail
+// records.
 type Evidence struct {
 	bun.BaseModel `bun:"table:evidence"`
 
-	ID               int64      `bun:"id,pk,autoincrement"`
-	ClaimID          int64      `bun:"claim_id"`
-	URL              string     `bun:"url"`
-	Title            string     `bun:"title"`
-	Excerpt          string     `bun:"excerpt"`
-	Stance           Stance     `bun:"stance"`
-	SourceID         *int64     `bun:"source_id"`
-	AttachmentSHA256 *string    `bun:"attachment_sha256"`
-	AttachmentName   string     `bun:"attachment_name"`
-	AddedBy          *int64     `bun:"added_by"`
-	CreatedAt        time.Time  `bun:"created_at"`
-	WithdrawnAt      *time.Time `bun:"withdrawn_at"`
-	WithdrawnBy      *int64     `bun:"withdrawn_by"`
-	WithdrawalReason string     `bun:"withdrawal_reason"`
+	ID               int64      `bun:"id,pk,autoincrement" json:"id"`
+	ClaimID          int64      `bun:"claim_id" json:"claim_id"`
+	URL              string     `bun:"url" json:"url"`
+	Title            string     `bun:"title" json:"title"`
+	Excerpt          string     `bun:"excerpt" json:"excerpt"`
+	Stance           Stance     `bun:"stance" json:"stance"`
+	SourceID         *int64     `bun:"source_id" json:"source_id"`
+	AttachmentSHA256 *string    `bun:"attachment_sha256" json:"attachment_sha256"`
+	AttachmentName   string     `bun:"attachment_name" json:"attachment_name"`
+	AddedBy          *int64     `bun:"added_by" json:"added_by"`
+	CreatedAt        time.Time  `bun:"created_at" json:"created_at"`
+	WithdrawnAt      *time.Time `bun:"withdrawn_at" json:"withdrawn_at"`
+	WithdrawnBy      *int64     `bun:"withdrawn_by" json:"withdrawn_by"`
+	WithdrawalReason string     `bun:"withdrawal_reason" json:"withdrawal_reason"`
 }
 
 // Attachment is a file stored once under the SHA-256 of its content.
 type Attachment struct {
 	bun.BaseModel `bun:"table:attachments"`
 
-	SHA256    string    `bun:"sha256,pk"`
-	Size      int64     `bun:"size"`
-	MediaType string    `bun:"media_type"`
-	Content   []byte    `bun:"content"`
-	CreatedAt time.Time `bun:"created_at"`
+	SHA256    string    `bun:"sha256,pk" json:"sha256"`
+	Size      int64     `bun:"size" json:"size"`
+	MediaType string    `bun:"media_type" json:"media_type"`
+	Content   []byte    `bun:"content" json:"-"`
+	CreatedAt time.Time `bun:"created_at" json:"created_at"`
 }
 
 // Upload is a file a reviewer attaches to evidence.
@@ -67,6 +70,9 @@ type Upload struct {
 	Name      string
 	MediaType string
 	Content   []byte
+	// sha256 is the hex digest of Content, computed before the write transaction so that a
+	// large file is not hashed while every other writer waits.
+	sha256 string
 }
 
 // NewEvidence is what a reviewer gives to attach evidence.
@@ -80,181 +86,157 @@ type NewEvidence struct {
 	Upload   *Upload
 }
 
-// Limits on evidence text.
-const (
-	maxEvidenceText = 20000
-	maxURL          = 2000
-)
-
 func (n *NewEvidence) normalize() error {
 	errs := fault.Fields{}
-	for name, v := range map[string]*string{"url": &n.URL, "title": &n.Title, "excerpt": &n.Excerpt} {
-		t, err := NormalizeText(name, *v)
-		if err != nil {
-			return err
-		}
-		*v = strings.TrimSpace(t)
-	}
-	if len(n.URL) > maxURL {
-		errs.Add("url", fmt.Sprintf("must be at most %d bytes", maxURL))
-	}
-	if len(n.Title) > maxShortText*5 {
-		errs.Add("title", fmt.Sprintf("must be at most %d bytes", maxShortText*5))
-	}
-	if len(n.Excerpt) > maxEvidenceText {
-		errs.Add("excerpt", fmt.Sprintf("must be at most %d bytes", maxEvidenceText))
-	}
+	text.Clean(errs, "url", &n.URL, MaxURL, false)
+	text.Clean(errs, "title", &n.Title, MaxTitle, false)
+	text.Clean(errs, "excerpt", &n.Excerpt, MaxLongText, false)
 	if !slices.Contains(Stances(), n.Stance) {
 		errs.Add("stance", fault.OneOf(Stances()))
 	}
 	if n.URL == "" && n.Excerpt == "" && n.Upload == nil {
 		errs.Add("url", "evidence needs a url, an excerpt or an attachment")
 	}
-	if n.Upload != nil && len(n.Upload.Content) == 0 {
-		errs.Add("attachment", "is empty")
+	if n.Upload != nil {
+		if len(n.Upload.Content) == 0 {
+			errs.Add("attachment", "is empty")
+		}
+		name := n.Upload.Name
+		text.Clean(errs, "attachment", &name, MaxTitle, false)
+		n.Upload.Name = name
+		raw := sha256.Sum256(n.Upload.Content)
+		n.Upload.sha256 = hex.EncodeToString(raw[:])
 	}
 	return errs.Err()
 }
 
 // AddEvidence attaches evidence to an open or in-review claim, storing any upload once under
-// its SHA-256. Reviewers and above may call it (the HTTP layer enforces roles). It returns NotFound for no such claim,
-// Conflict for a claim awaiting sign-off or closed, and Invalid for bad fields or an unknown
-// source.
-func (s *Store) AddEvidence(ctx context.Context, actor Actor, n NewEvidence) (*Evidence, error) {
+// its SHA-256. It needs the review right. It returns NotFound for no such claim, Conflict for
+// a claim awaiting sign-off or closed, and Invalid for bad fields or an unknown source.
+func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvidence) (*Evidence, error) {
+	if err := actor.Require(identity.Review, "adding evidence"); err != nil {
+		return nil, err
+	}
 	if err := n.normalize(); err != nil {
 		return nil, err
 	}
-	var e *Evidence
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		c, err := findClaim(ctx, tx, n.ClaimID)
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Evidence, error) {
+		c, err := s.In(tx).FindClaimByID(ctx, n.ClaimID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c.Stage == StageAwaitingSignoff || c.Stage == StageClosed {
-			return fault.New(fault.Conflict, "claim %d is %s; evidence can change only while it is open or in review", c.ID, c.Stage)
+		if err := c.CheckUnfrozen("add evidence"); err != nil {
+			return nil, err
 		}
-		if n.SourceID != nil {
-			exists, err := tx.NewSelect().Table("sources").Where("id = ?", *n.SourceID).Exists(ctx)
-			if err != nil {
-				return err
-			}
-			if !exists {
-				return fault.Field("source_id", fmt.Sprintf("source %d does not exist", *n.SourceID))
-			}
-		}
-		e = &Evidence{
+		e := &Evidence{
 			ClaimID: n.ClaimID, URL: n.URL, Title: n.Title, Excerpt: n.Excerpt, Stance: n.Stance,
 			SourceID: n.SourceID, AddedBy: actor.UserRef(), CreatedAt: tx.Now,
 		}
 		if n.Upload != nil {
-			sum, err := storeAttachment(ctx, tx, n.Upload)
-			if err != nil {
-				return err
+			if err := storeAttachment(ctx, tx, n.Upload); err != nil {
+				return nil, err
 			}
-			e.AttachmentSHA256 = &sum
+			e.AttachmentSHA256 = &n.Upload.sha256
 			e.AttachmentName = n.Upload.Name
 		}
 		if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
-			return err
+			// The claim was read above, so a reference that does not hold is the source: the
+			// foreign key checks it, and sources stay provenance's to read.
+			if n.SourceID != nil && fault.Is(database.Translate(err), fault.Invalid) {
+				return nil, fault.Field("source_id", fmt.Sprintf("source %d does not exist", *n.SourceID))
+			}
+			return nil, fmt.Errorf("insert evidence on claim %d: %w", n.ClaimID, err)
 		}
-		_, err = audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
-			After: evidenceAudit(e),
-		})
-		return err
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
+
+			After: e,
+		}); err != nil {
+			return nil, err
+		}
+		return e, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
 }
 
-// storeAttachment stores content under its hash unless it is already there.
-func storeAttachment(ctx context.Context, tx *database.Tx, u *Upload) (string, error) {
-	raw := sha256.Sum256(u.Content)
-	sum := hex.EncodeToString(raw[:])
+// storeAttachment stores an upload under its hash unless it is already there.
+func storeAttachment(ctx context.Context, tx *database.Tx, u *Upload) error {
 	mediaType := u.MediaType
 	if mediaType == "" {
 		mediaType = "application/octet-stream"
 	}
 	_, err := tx.NewInsert().Model(&Attachment{
-		SHA256: sum, Size: int64(len(u.Content)), MediaType: mediaType, Content: u.Content, CreatedAt: tx.Now,
+		SHA256: u.sha256, Size: int64(len(u.Content)), MediaType: mediaType, Content: u.Content, CreatedAt: tx.Now,
 	}).On("CONFLICT (sha256) DO NOTHING").Exec(ctx)
-	return sum, err
-}
-
-func evidenceAudit(e *Evidence) map[string]any {
-	return map[string]any{
-		"id": e.ID, "claim_id": e.ClaimID, "url": e.URL, "title": e.Title, "excerpt": e.Excerpt, "stance": e.Stance,
-		"source_id": e.SourceID, "attachment_sha256": e.AttachmentSHA256, "attachment_name": e.AttachmentName,
-		"withdrawn_at": e.WithdrawnAt, "withdrawn_by": e.WithdrawnBy, "withdrawal_reason": e.WithdrawalReason,
+	if err != nil {
+		return fmt.Errorf("store attachment %s: %w", u.sha256, err)
 	}
+	return nil
 }
 
 // WithdrawEvidence marks evidence withdrawn with a reason; the row stays. The reviewer who
-// added it or an editor may withdraw it. It returns NotFound, Forbidden, Invalid for a missing
-// reason, and Conflict when it is already withdrawn or its claim is awaiting sign-off or closed.
-func (s *Store) WithdrawEvidence(ctx context.Context, actor Actor, id int64, reason string) (*Evidence, error) {
-	reason, err := NormalizeText("reason", strings.TrimSpace(reason))
-	if err != nil {
+// added it, or anyone with the edit right, may withdraw it. It returns NotFound, Forbidden,
+// Invalid for a missing reason, and Conflict when it is already withdrawn or its claim is
+// awaiting sign-off or closed.
+func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id int64, reason string) (*Evidence, error) {
+	if err := actor.Require(identity.Review, "withdrawing evidence"); err != nil {
 		return nil, err
 	}
+	errs := fault.Fields{}
+	text.Clean(errs, "reason", &reason, MaxLongText, false)
 	if reason == "" {
-		return nil, fault.Field("reason", "is required to withdraw evidence")
+		errs.Add("reason", "is required to withdraw evidence")
 	}
-	if len(reason) > maxEvidenceText {
-		return nil, fault.Field("reason", fmt.Sprintf("must be at most %d bytes", maxEvidenceText))
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
-	var e *Evidence
-	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		old := new(Evidence)
-		if err := tx.NewSelect().Model(old).Where("id = ?", id).Scan(ctx); err != nil {
-			return database.NotFound(err, "evidence %d", id)
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Evidence, error) {
+		in := s.In(tx)
+		old, err := in.FindEvidenceByID(ctx, id)
+		if err != nil {
+			return nil, err
 		}
 		addedBySelf := old.AddedBy != nil && *old.AddedBy == actor.UserID
-		if !addedBySelf && !actor.Role.AtLeast(RoleEditor) {
-			return fault.New(fault.Forbidden, "only the reviewer who added evidence or an editor may withdraw it")
+		if !addedBySelf && !actor.Role.Can(identity.Edit) {
+			return nil, fault.New(fault.Forbidden, "only the reviewer who added evidence, or an editor, may withdraw it")
 		}
 		if old.WithdrawnAt != nil {
-			return fault.New(fault.Conflict, "evidence %d was already withdrawn", id)
+			return nil, fault.New(fault.Conflict, "evidence %d was already withdrawn", id)
 		}
-		c, err := findClaim(ctx, tx, old.ClaimID)
+		c, err := in.FindClaimByID(ctx, old.ClaimID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c.Stage == StageAwaitingSignoff || c.Stage == StageClosed {
-			return fault.New(fault.Conflict, "claim %d is %s; evidence can change only while it is open or in review", c.ID, c.Stage)
+		if err := c.CheckUnfrozen("withdraw evidence"); err != nil {
+			return nil, err
 		}
 		next := *old
 		now := tx.Now
 		next.WithdrawnAt, next.WithdrawnBy, next.WithdrawalReason = &now, actor.UserRef(), reason
 		if _, err := tx.NewUpdate().Model(&next).Column("withdrawn_at", "withdrawn_by", "withdrawal_reason").WherePK().Exec(ctx); err != nil {
-			return err
+			return nil, fmt.Errorf("withdraw evidence %d: %w", id, err)
 		}
-		e = &next
-		_, err = audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
-			Before: evidenceAudit(old), After: evidenceAudit(e),
-		})
-		return err
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
+
+			Before: old, After: &next,
+		}); err != nil {
+			return nil, err
+		}
+		return &next, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
 }
 
 // FindEvidence lists a claim's evidence, withdrawn items included, oldest first.
 func (s *Store) FindEvidence(ctx context.Context, claimID int64) ([]*Evidence, error) {
 	list := []*Evidence{}
-	err := s.db.Reader().NewSelect().Model(&list).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
+	err := s.scope.Read().NewSelect().Model(&list).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
 	return list, database.Translate(err)
 }
 
 // FindEvidenceByID returns one evidence item, or NotFound.
 func (s *Store) FindEvidenceByID(ctx context.Context, id int64) (*Evidence, error) {
 	e := new(Evidence)
-	if err := s.db.Reader().NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "evidence %d", id)
 	}
 	return e, nil
@@ -264,7 +246,7 @@ func (s *Store) FindEvidenceByID(ctx context.Context, id int64) (*Evidence, erro
 // name: NotFound when there is none, Internal when the stored bytes were altered.
 func (s *Store) FindAttachment(ctx context.Context, sum string) (*Attachment, error) {
 	a := new(Attachment)
-	if err := s.db.Reader().NewSelect().Model(a).Where("sha256 = ?", strings.ToLower(sum)).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(a).Where("sha256 = ?", strings.ToLower(sum)).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "attachment %s", sum)
 	}
 	raw := sha256.Sum256(a.Content)

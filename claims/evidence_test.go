@@ -9,6 +9,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/dbtest"
 	"verity/provenance"
 )
 
@@ -25,7 +27,7 @@ func (f *fixture) rows(t testing.TB, table string) int64 {
 func TestAddEvidence(t *testing.T) {
 	f := newFixture(t)
 	rita := f.as(t, "rita")
-	src, err := provenance.NewStore(f.db).CreateSource(f.ctx, claims.System(), provenance.SourceFields{Kind: provenance.KindReport, Name: "UN monitoring team report"})
+	src, err := provenance.NewStore(f.db).CreateSource(f.ctx, identity.System(), provenance.SourceFields{Kind: provenance.KindReport, Name: "UN monitoring team report"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestAddEvidence(t *testing.T) {
 	}
 	for i, tt := range added {
 		t.Run(tt.name, func(t *testing.T) {
-			n := auditCount(t, f.db)
+			n := dbtest.AuditCount(t, f.db)
 			tt.n.ClaimID = c.ID
 			e, err := f.s.AddEvidence(f.ctx, rita, tt.n)
 			if err != nil {
@@ -62,7 +64,7 @@ func TestAddEvidence(t *testing.T) {
 			if (tt.n.Upload == nil) != (e.AttachmentSHA256 == nil) {
 				t.Errorf("attachment = %v", e.AttachmentSHA256)
 			}
-			if after := auditCount(t, f.db); after != n+1 {
+			if after := dbtest.AuditCount(t, f.db); after != n+1 {
 				t.Errorf("audit events %d -> %d, want one more", n, after)
 			}
 			if a := lastAudit(t, f.db); a.Action != "evidence.add" || a.EntityType != "evidence" || a.Actor != rita.AuditName() {
@@ -96,7 +98,7 @@ func TestAddEvidence(t *testing.T) {
 			before := f.state(t, c.ID)
 			attachments := f.rows(t, "attachments")
 			_, err := f.s.AddEvidence(f.ctx, rita, tt.n)
-			wantKind(t, err, tt.kind, tt.field)
+			dbtest.WantKind(t, err, tt.kind, tt.field)
 			f.unchanged(t, before)
 			if f.rows(t, "attachments") != attachments {
 				t.Error("a refused item stored an attachment")
@@ -122,7 +124,7 @@ func TestAddEvidenceOnlyWhileOpenOrInReview(t *testing.T) {
 				}
 				return
 			}
-			wantKind(t, err, fault.Conflict, "")
+			dbtest.WantKind(t, err, fault.Conflict, "")
 			f.unchanged(t, before)
 			if f.rows(t, "attachments") != attachments {
 				t.Error("a refused item stored an attachment")
@@ -155,7 +157,7 @@ func TestAttachmentsAreContentAddressed(t *testing.T) {
 	}
 
 	// The same bytes again, under another name and type: one more evidence item, no new file.
-	n := auditCount(t, f.db)
+	n := dbtest.AuditCount(t, f.db)
 	second := add(t, claims.Upload{Name: "copy.bin", MediaType: "application/x-copy", Content: []byte("abc")})
 	if second.AttachmentSHA256 == nil || *second.AttachmentSHA256 != abc || second.AttachmentName != "copy.bin" || second.ID == first.ID {
 		t.Errorf("second item = %+v", second)
@@ -163,7 +165,7 @@ func TestAttachmentsAreContentAddressed(t *testing.T) {
 	if got := f.rows(t, "attachments"); got != 1 {
 		t.Errorf("attachments after the same bytes twice = %d, want 1", got)
 	}
-	if after := auditCount(t, f.db); after != n+1 {
+	if after := dbtest.AuditCount(t, f.db); after != n+1 {
 		t.Errorf("audit events %d -> %d, want one more", n, after)
 	}
 
@@ -196,7 +198,7 @@ func TestAttachmentsAreContentAddressed(t *testing.T) {
 	t.Run("unknown hash", func(t *testing.T) {
 		for _, h := range []string{strings.Repeat("0", 64), "", "not-a-hash", abc[:32]} {
 			_, err := f.s.FindAttachment(f.ctx, h)
-			wantKind(t, err, fault.NotFound, "")
+			dbtest.WantKind(t, err, fault.NotFound, "")
 		}
 	})
 
@@ -205,7 +207,7 @@ func TestAttachmentsAreContentAddressed(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.s.FindAttachment(f.ctx, abc)
-		wantKind(t, err, fault.Internal, "")
+		dbtest.WantKind(t, err, fault.Internal, "")
 		// The other file is untouched and still served.
 		if _, err := f.s.FindAttachment(f.ctx, sum); err != nil {
 			t.Errorf("untampered attachment: %v", err)
@@ -223,31 +225,31 @@ func TestWithdrawEvidence(t *testing.T) {
 
 	t.Run("reason required", func(t *testing.T) {
 		for _, reason := range []string{"", "   \n\t", "bad \xff"} {
-			n := auditCount(t, f.db)
+			n := dbtest.AuditCount(t, f.db)
 			_, err := f.s.WithdrawEvidence(f.ctx, rita, own.ID, reason)
-			wantKind(t, err, fault.Invalid, "reason")
-			if auditCount(t, f.db) != n {
+			dbtest.WantKind(t, err, fault.Invalid, "reason")
+			if dbtest.AuditCount(t, f.db) != n {
 				t.Error("a refused withdrawal wrote an audit event")
 			}
 		}
 	})
 
 	t.Run("another reviewer", func(t *testing.T) {
-		n := auditCount(t, f.db)
+		n := dbtest.AuditCount(t, f.db)
 		_, err := f.s.WithdrawEvidence(f.ctx, rafa, own.ID, "not mine but wrong")
-		wantKind(t, err, fault.Forbidden, "")
-		if auditCount(t, f.db) != n {
+		dbtest.WantKind(t, err, fault.Forbidden, "")
+		if dbtest.AuditCount(t, f.db) != n {
 			t.Error("a refused withdrawal wrote an audit event")
 		}
 	})
 
 	t.Run("unknown evidence", func(t *testing.T) {
 		_, err := f.s.WithdrawEvidence(f.ctx, eve, other.ID+1000, "gone")
-		wantKind(t, err, fault.NotFound, "")
+		dbtest.WantKind(t, err, fault.NotFound, "")
 	})
 
 	t.Run("by the reviewer who added it", func(t *testing.T) {
-		n := auditCount(t, f.db)
+		n := dbtest.AuditCount(t, f.db)
 		e, err := f.s.WithdrawEvidence(f.ctx, rita, own.ID, "  wrong article  ")
 		if err != nil {
 			t.Fatal(err)
@@ -263,7 +265,7 @@ func TestWithdrawEvidence(t *testing.T) {
 			stored.URL != own.URL || stored.Excerpt != own.Excerpt || stored.AddedBy == nil || *stored.AddedBy != rita.UserID {
 			t.Errorf("stored = %+v", stored)
 		}
-		if after := auditCount(t, f.db); after != n+1 {
+		if after := dbtest.AuditCount(t, f.db); after != n+1 {
 			t.Errorf("audit events %d -> %d, want one more", n, after)
 		}
 		if a := lastAudit(t, f.db); a.Action != "evidence.withdraw" || a.Actor != rita.AuditName() || a.Before == "" || a.After == "" {
@@ -272,11 +274,11 @@ func TestWithdrawEvidence(t *testing.T) {
 	})
 
 	t.Run("twice", func(t *testing.T) {
-		for _, actor := range []claims.Actor{rita, eve} {
-			n := auditCount(t, f.db)
+		for _, actor := range []identity.Actor{rita, eve} {
+			n := dbtest.AuditCount(t, f.db)
 			_, err := f.s.WithdrawEvidence(f.ctx, actor, own.ID, "again")
-			wantKind(t, err, fault.Conflict, "")
-			if auditCount(t, f.db) != n {
+			dbtest.WantKind(t, err, fault.Conflict, "")
+			if dbtest.AuditCount(t, f.db) != n {
 				t.Error("a refused withdrawal wrote an audit event")
 			}
 		}
@@ -304,7 +306,7 @@ func TestWithdrawEvidence(t *testing.T) {
 			}
 			before := f.state(t, d.ID)
 			_, err = f.s.WithdrawEvidence(f.ctx, eve, items[0].ID, "too late")
-			wantKind(t, err, fault.Conflict, "")
+			dbtest.WantKind(t, err, fault.Conflict, "")
 			f.unchanged(t, before)
 		}
 	})
@@ -318,5 +320,5 @@ func TestWithdrawEvidence(t *testing.T) {
 	if got := f.rows(t, "evidence"); got != rows+2 {
 		t.Errorf("evidence rows = %d, want %d (the claim's two and one each for the claims of the last subtest)", got, rows+2)
 	}
-	auditCount(t, f.db)
+	dbtest.AuditCount(t, f.db)
 }

@@ -3,24 +3,37 @@ package claims
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
 
 // Store reads and writes articles, claims, evidence and review events. Every write goes
-// through the database's writer and appends its audit event in the same transaction.
+// through the database's writer and appends its audit event in the same transaction; a
+// Store bound to an open transaction (In) joins that transaction instead.
 type Store struct {
-	db *database.DB
+	scope database.Scope
+	users *identity.Store
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *database.DB) *Store { return &Store{db: db} }
+func NewStore(db *database.DB) *Store {
+	return &Store{scope: db.Scope(), users: identity.NewStore(db)}
+}
+
+// In returns the store bound to tx: its writes join tx and its reads see what tx wrote.
+func (s *Store) In(tx *database.Tx) *Store {
+	return &Store{scope: s.scope.In(tx), users: s.users.In(tx)}
+}
 
 // NewClaim is what an editor gives to create a claim: the article, the exact quote and, when
 // the quote occurs more than once, the code point offset of the intended occurrence.
@@ -35,46 +48,26 @@ type NewClaim struct {
 	Quantities []Quantity
 }
 
-// claimAudit is what the audit trail records of a claim.
-func claimAudit(c *Claim) map[string]any {
-	return map[string]any{
-		"id": c.ID, "article_id": c.ArticleID, "article_revision": c.ArticleRevision,
-		"quote": c.Quote, "anchor": c.Anchor(), "anchor_state": c.AnchorState,
-		"text": c.Text, "kind": c.Kind, "quantities": c.Quantities,
-		"stage": c.Stage, "status": c.Status, "rationale": c.Rationale,
-		"assignee_id": c.AssigneeID, "proposed_by": c.ProposedBy, "proposed_via": c.ProposedVia, "signed_off_by": c.SignedOffBy,
-		"version": c.Version,
-	}
-}
-
 func (n *NewClaim) normalize() error {
 	errs := fault.Fields{}
 	var err error
-	if n.Quote, err = NormalizeText("quote", n.Quote); err != nil {
+	if n.Quote, err = text.Normalize("quote", n.Quote); err != nil {
 		return err
 	}
-	if n.Text, err = NormalizeText("text", n.Text); err != nil {
-		return err
-	}
-	n.Text = strings.TrimSpace(n.Text)
 	if n.ArticleID <= 0 {
 		errs.Add("article_id", "is required")
 	}
 	if strings.TrimSpace(n.Quote) == "" {
 		errs.Add("quote", "is required")
 	}
-	if len(n.Quote) > MaxClaimText {
-		errs.Add("quote", fmt.Sprintf("must be at most %d bytes", MaxClaimText))
-	}
+	text.Limit(errs, "quote", n.Quote, MaxClaimText)
 	if n.Start != nil && *n.Start < 0 {
 		errs.Add("start", "must not be negative")
 	}
 	if n.Text == "" {
-		n.Text = strings.TrimSpace(n.Quote)
+		n.Text = n.Quote
 	}
-	if len(n.Text) > MaxClaimText {
-		errs.Add("text", fmt.Sprintf("must be at most %d bytes", MaxClaimText))
-	}
+	text.Clean(errs, "text", &n.Text, MaxClaimText, false)
 	if n.Kind == "" {
 		n.Kind = KindOther
 	}
@@ -89,63 +82,143 @@ func (n *NewClaim) normalize() error {
 }
 
 // CreateClaim anchors the quote in the article's current body and stores the claim, open and
-// unverified. It returns Invalid when a field is bad, the article does not exist, or the quote
-// is absent from the body or ambiguous without a start. Editors may call it.
-func (s *Store) CreateClaim(ctx context.Context, actor Actor, n NewClaim) (*Claim, error) {
-	if err := n.normalize(); err != nil {
+// unverified. It needs the edit right (Forbidden otherwise) and returns Invalid when a field
+// is bad, the article does not exist, or the quote is absent from the body or ambiguous
+// without a start.
+func (s *Store) CreateClaim(ctx context.Context, actor identity.Actor, n NewClaim) (*Claim, error) {
+	list, err := s.CreateClaims(ctx, actor, []NewClaim{n})
+	if err != nil {
 		return nil, err
 	}
-	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Claim, error) {
-		return CreateClaimTx(ctx, tx, actor, n)
+	return list[0], nil
+}
+
+// CreateClaims creates several claims in one transaction: all of them or, on any error,
+// none. Each article is read once however many of its claims the batch holds. Field errors
+// of the i-th claim are reported as claims[i].field when the batch holds more than one.
+func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []NewClaim) ([]*Claim, error) {
+	if err := actor.Require(identity.Edit, "creating a claim"); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if err := list[i].normalize(); err != nil {
+			return nil, inBatch(err, i, len(list))
+		}
+	}
+	// Anchoring searches bodies of up to 2 MiB, so it is done before taking the writer; the
+	// transaction only checks that no article got a new revision meanwhile.
+	p, err := s.anchorAll(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
+		in := s.In(tx)
+		current, err := in.revisionsOf(ctx, p.articles)
+		if err != nil {
+			return nil, err
+		}
+		if !maps.Equal(current, p.revisions()) {
+			if p, err = in.anchorAll(ctx, list); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]*Claim, 0, len(list))
+		for i, n := range list {
+			a := p.articles[n.ArticleID]
+			c := &Claim{
+				ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
+				Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
+				Stage: StageOpen, Status: StatusUnverified, Version: 1,
+				CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+			}
+			c.setAnchor(p.anchors[i])
+			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
+			}
+			if _, err := audit.Append(ctx, tx, audit.Record{
+				Actor: actor.Audit(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
+				After: c,
+			}); err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		return out, nil
 	})
 }
 
-// CreateClaimTx is CreateClaim inside a caller's transaction, for loaders that write an
-// article and its claims atomically. n must have been checked by the caller or comes from
-// trusted data; it is normalized again here.
-func CreateClaimTx(ctx context.Context, tx *database.Tx, actor Actor, n NewClaim) (*Claim, error) {
-	if err := n.normalize(); err != nil {
-		return nil, err
+// anchoring is where each claim of a batch stands in its article, and the articles as read.
+type anchoring struct {
+	articles map[int64]*Article
+	anchors  []Anchor
+}
+
+func (p anchoring) revisions() map[int64]int {
+	out := make(map[int64]int, len(p.articles))
+	for id, a := range p.articles {
+		out[id] = a.Revision
 	}
-	a, err := findArticle(ctx, tx, n.ArticleID)
-	if fault.Is(err, fault.NotFound) {
-		return nil, fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID))
+	return out
+}
+
+// anchorAll reads each article of the batch once and locates every quote in it.
+func (s *Store) anchorAll(ctx context.Context, list []NewClaim) (anchoring, error) {
+	p := anchoring{articles: map[int64]*Article{}, anchors: make([]Anchor, len(list))}
+	for i, n := range list {
+		a, ok := p.articles[n.ArticleID]
+		if !ok {
+			var err error
+			a, err = s.FindArticleByID(ctx, n.ArticleID)
+			if fault.Is(err, fault.NotFound) {
+				return p, inBatch(fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID)), i, len(list))
+			}
+			if err != nil {
+				return p, err
+			}
+			p.articles[n.ArticleID] = a
+		}
+		anchor, err := Locate(a.Body, n.Quote, n.Start)
+		if err != nil {
+			return p, inBatch(err, i, len(list))
+		}
+		p.anchors[i] = anchor
 	}
-	if err != nil {
-		return nil, err
+	return p, nil
+}
+
+// revisionsOf reads the current revision of each article, without their bodies.
+func (s *Store) revisionsOf(ctx context.Context, articles map[int64]*Article) (map[int64]int, error) {
+	var rows []Article
+	ids := slices.Collect(maps.Keys(articles))
+	if err := s.scope.Read().NewSelect().Model(&rows).Column("id", "revision").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read the revisions of articles %v: %w", ids, err)
 	}
-	anchor, err := Locate(a.Body, n.Quote, n.Start)
-	if err != nil {
-		return nil, err
+	out := make(map[int64]int, len(rows))
+	for _, a := range rows {
+		out[a.ID] = a.Revision
 	}
-	c := &Claim{
-		ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
-		Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
-		Stage: StageOpen, Status: StatusUnverified, Version: 1,
-		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+	return out, nil
+}
+
+// inBatch renames the fields of an Invalid error to claims[i].field when it concerns the
+// i-th of several items, so that a client knows which item to fix.
+func inBatch(err error, i, n int) error {
+	e := fault.As(err)
+	if n <= 1 || e.Kind != fault.Invalid || len(e.Fields) == 0 {
+		return err
 	}
-	c.setAnchor(anchor)
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-		return nil, err
+	fields := fault.Fields{}
+	for name, msg := range e.Fields {
+		fields.Add(fmt.Sprintf("claims[%d].%s", i, name), msg)
 	}
-	_, err = audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-		After: claimAudit(c),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return fields.Err()
 }
 
 // FindClaimByID returns a claim, or NotFound.
 func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
-	return findClaim(ctx, s.db.Reader(), id)
-}
-
-func findClaim(ctx context.Context, db bun.IDB, id int64) (*Claim, error) {
 	c := new(Claim)
-	if err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "claim %d", id)
 	}
 	return c, nil
@@ -183,14 +256,18 @@ type Filter struct {
 	Status     Status
 	Kind       Kind
 	AssigneeID int64
-	// SourceID keeps claims that cite that source.
-	SourceID int64
+	// Within keeps the claims whose ids the query selects. Other areas narrow a listing with
+	// it without claims reading their tables: provenance passes the claims citing a source.
+	Within *bun.SelectQuery
 	// Q is a full-text query over quote and text: every word must match (as a prefix).
 	Q     string
 	Order Order
 	After *Key
 	Limit int
 }
+
+// MaxQuery bounds a full-text query, in characters.
+const MaxQuery = 500
 
 // Validate checks the filter's enum values and bounds.
 func (f Filter) Validate() error {
@@ -207,9 +284,7 @@ func (f Filter) Validate() error {
 	if f.Limit <= 0 {
 		errs.Add("limit", "must be positive")
 	}
-	if len(f.Q) > 500 {
-		errs.Add("q", "must be at most 500 bytes")
-	}
+	text.Limit(errs, "q", f.Q, MaxQuery)
 	return errs.Err()
 }
 
@@ -219,31 +294,31 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
-	q := s.db.Reader().NewSelect().Model(&claims).Limit(int64(f.Limit + 1))
+	q := s.scope.Read().NewSelect().Model(&claims).Limit(int64(f.Limit + 1))
 	if f.ArticleID > 0 {
-		q = q.Where("article_id = ?", f.ArticleID)
+		q = q.Where("claim.article_id = ?", f.ArticleID)
 	}
 	if f.Stage != "" {
-		q = q.Where("stage = ?", f.Stage)
+		q = q.Where("claim.stage = ?", f.Stage)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("claim.status = ?", f.Status)
 	}
 	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
+		q = q.Where("claim.kind = ?", f.Kind)
 	}
 	if f.AssigneeID > 0 {
-		q = q.Where("assignee_id = ?", f.AssigneeID)
+		q = q.Where("claim.assignee_id = ?", f.AssigneeID)
 	}
-	if f.SourceID > 0 {
-		q = q.Where("id IN (SELECT claim_id FROM citations WHERE source_id = ?)", f.SourceID)
+	if f.Within != nil {
+		q = q.Where("claim.id IN (?)", f.Within)
 	}
 	// idCol is the column that orders by id; a full-text join orders by the index's rowid,
 	// which equals the claim's id, so that SQLite walks the index in order and stops early.
 	idCol := "claim.id"
 	if terms := searchTerms(f.Q); len(terms) > 0 {
-		if s.db.Dialect() == database.Postgres {
-			q = q.Where("search @@ to_tsquery('simple', ?)", pgQuery(terms))
+		if s.scope.DB().Dialect() == database.Postgres {
+			q = q.Where("claim.search @@ to_tsquery('simple', ?)", pgQuery(terms))
 		} else {
 			// Joining drives the query from the full-text index in rowid (= id) order, so a
 			// page stops after its rows instead of collecting every match first.
@@ -257,9 +332,9 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	switch f.Order {
 	case ByPosition:
 		if f.After != nil {
-			q = q.Where("(anchor_start > ? OR (anchor_start = ? AND claim.id > ?))", f.After.Start, f.After.Start, f.After.ID)
+			q = q.Where("(claim.anchor_start > ? OR (claim.anchor_start = ? AND claim.id > ?))", f.After.Start, f.After.Start, f.After.ID)
 		}
-		q = q.OrderExpr("anchor_start ASC, claim.id ASC")
+		q = q.OrderExpr("claim.anchor_start ASC, claim.id ASC")
 	default:
 		if f.After != nil {
 			q = q.Where("? > ?", bun.Safe(idCol), f.After.ID)
@@ -267,9 +342,10 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 		q = q.OrderExpr("? ASC", bun.Safe(idCol))
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, false, database.Translate(err)
+		return nil, false, fmt.Errorf("list claims: %w", database.Translate(err))
 	}
-	return trimPage(claims, f.Limit)
+	claims, more = database.Trim(claims, f.Limit)
+	return claims, more, nil
 }
 
 // searchTerms splits a query into words of letters and digits, the way both full-text
@@ -309,50 +385,47 @@ type ClaimUpdate struct {
 	Quantities *[]Quantity
 }
 
-// UpdateClaim changes a claim's statement, kind or quantities. version must be the claim's
-// current version (PreconditionFailed otherwise); a claim awaiting sign-off or closed must be
-// rejected or reopened first (Conflict). Editors may call it.
-func (s *Store) UpdateClaim(ctx context.Context, actor Actor, id, version int64, u ClaimUpdate) (*Claim, error) {
+func (u *ClaimUpdate) normalize() error {
 	if u.Text == nil && u.Kind == nil && u.Quantities == nil {
-		return nil, fault.New(fault.Invalid, "nothing to change: give text, kind or quantities")
+		return fault.New(fault.Invalid, "nothing to change: give text, kind or quantities")
 	}
 	errs := fault.Fields{}
 	if u.Text != nil {
-		t, err := NormalizeText("text", *u.Text)
-		if err != nil {
-			return nil, err
-		}
-		t = strings.TrimSpace(t)
+		t := *u.Text
+		text.Clean(errs, "text", &t, MaxClaimText, true)
 		u.Text = &t
-		if t == "" {
-			errs.Add("text", "must not be empty")
-		}
-		if len(t) > MaxClaimText {
-			errs.Add("text", fmt.Sprintf("must be at most %d bytes", MaxClaimText))
-		}
 	}
 	if u.Kind != nil && !validKind(*u.Kind) {
 		errs.Add("kind", fault.OneOf(Kinds()))
 	}
 	if u.Quantities != nil {
-		if *u.Quantities == nil {
-			*u.Quantities = []Quantity{}
+		qs := *u.Quantities
+		if qs == nil {
+			qs = []Quantity{}
 		}
-		validateQuantities(*u.Quantities, errs)
+		validateQuantities(qs, errs)
+		u.Quantities = &qs
 	}
-	if err := errs.Err(); err != nil {
+	return errs.Err()
+}
+
+// UpdateClaim changes a claim's statement, kind or quantities. It needs the edit right;
+// version must be the claim's current version (PreconditionFailed otherwise); a claim
+// awaiting sign-off or closed must be rejected or reopened first (Conflict).
+func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, version int64, u ClaimUpdate) (*Claim, error) {
+	if err := actor.Require(identity.Edit, "editing a claim"); err != nil {
 		return nil, err
 	}
-	var c *Claim
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		old, err := lockClaim(ctx, tx, id, version)
+	if err := u.normalize(); err != nil {
+		return nil, err
+	}
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Claim, error) {
+		old, err := s.In(tx).lockClaim(ctx, id, version)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		// A verdict is signed off on the statement the proposer judged: freeze it from the
-		// proposal on.
-		if old.Stage == StageAwaitingSignoff || old.Stage == StageClosed {
-			return fault.New(fault.Conflict, "claim %d is %s; reject or reopen it before editing", id, old.Stage)
+		if err := old.CheckUnfrozen("edit it"); err != nil {
+			return nil, err
 		}
 		next := *old
 		if u.Text != nil {
@@ -367,33 +440,52 @@ func (s *Store) UpdateClaim(ctx context.Context, actor Actor, id, version int64,
 		next.Version++
 		next.UpdatedAt = tx.Now
 		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
-			return err
+			return nil, fmt.Errorf("update claim %d: %w", id, err)
 		}
-		c = &next
-		_, err = audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
-			Before: claimAudit(old), After: claimAudit(c),
-		})
-		return err
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
+
+			Before: old, After: &next,
+		}); err != nil {
+			return nil, err
+		}
+		return &next, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
-// lockClaim reads a claim inside a write transaction and checks that it is at version.
-func lockClaim(ctx context.Context, tx *database.Tx, id, version int64) (*Claim, error) {
-	q := tx.NewSelect().Model((*Claim)(nil)).Where("id = ?", id)
-	if tx.Engine == database.Postgres {
-		q = q.For("UPDATE")
-	}
-	c := new(Claim)
-	if err := q.Scan(ctx, c); err != nil {
-		return nil, database.NotFound(err, "claim %d", id)
+// lockClaim reads a claim inside a write transaction and checks that it is at version. No
+// row lock is needed: every write transaction holds the writer (SQLite) or the audit head
+// lock (PostgreSQL) from its start, so nothing changes the claim before it commits.
+func (s *Store) lockClaim(ctx context.Context, id, version int64) (*Claim, error) {
+	c, err := s.FindClaimByID(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	if c.Version != version {
 		return nil, fault.New(fault.PreconditionFailed, "claim %d is at version %d, not %d; reload it and try again", id, c.Version, version)
 	}
 	return c, nil
+}
+
+// CheckUnfrozen returns Conflict when what the claim's verdict rests on may not change: its
+// statement, citations and evidence are frozen from the proposal on, and changing them
+// needs a reject or a reopen. change names what was refused.
+func (c *Claim) CheckUnfrozen(change string) error {
+	if c.Stage == StageAwaitingSignoff || c.Stage == StageClosed {
+		return fault.New(fault.Conflict, "claim %d is %s: what its verdict rests on is frozen; reject or reopen it before you %s", c.ID, c.Stage, change)
+	}
+	return nil
+}
+
+// CheckPublishable returns Conflict unless the claim has a verdict that may be published: it
+// is closed (signed off and not reopened) and its passage still stands in the article as it
+// was reviewed. A claim whose passage a later revision removed is never published.
+func (c *Claim) CheckPublishable() error {
+	if c.Stage != StageClosed {
+		return fault.New(fault.Conflict, "claim %d is %s: only a signed-off verdict is published", c.ID, c.Stage)
+	}
+	if c.AnchorState != Anchored {
+		return fault.New(fault.Conflict, "claim %d is %s: its passage is gone from the article, so its verdict is not published", c.ID, c.AnchorState)
+	}
+	return nil
 }

@@ -8,9 +8,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
-	"verity/migrations/database"
+	"verity/claims/identity"
 	"verity/migrations/dbtest"
-	"verity/provenance/audit"
 )
 
 const body = "The attacks killed at least 79 Afghans and 13 American soldiers. " +
@@ -18,20 +17,11 @@ const body = "The attacks killed at least 79 Afghans and 13 American soldiers. "
 
 func newArticle(t testing.TB, s *claims.Store) *claims.Article {
 	t.Helper()
-	a, err := s.CreateArticle(context.Background(), claims.System(), claims.ArticleFields{Title: "Isis-K", Body: body})
+	a, err := s.CreateArticle(context.Background(), identity.System(), claims.ArticleFields{Title: "Isis-K", Body: body})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
-}
-
-func auditCount(t testing.TB, db *database.DB) int64 {
-	t.Helper()
-	r, err := audit.Verify(context.Background(), db.Reader(), "")
-	if err != nil || !r.OK {
-		t.Fatalf("audit chain: %+v %v", r, err)
-	}
-	return r.Count
 }
 
 func TestCreateClaimAnchorsQuote(t *testing.T) {
@@ -39,7 +29,7 @@ func TestCreateClaimAnchorsQuote(t *testing.T) {
 	s := claims.NewStore(db)
 	a := newArticle(t, s)
 	v := 79.0
-	c, err := s.CreateClaim(context.Background(), claims.System(), claims.NewClaim{
+	c, err := s.CreateClaim(context.Background(), identity.System(), claims.NewClaim{
 		ArticleID: a.ID, Quote: "at least 79 Afghans", Kind: claims.KindCasualtyCount,
 		Quantities: []claims.Quantity{{Value: &v, Lower: &v, Qualifier: "at least", Unit: "Afghans killed", AsOf: "2021-08-26"}},
 	})
@@ -59,7 +49,7 @@ func TestCreateClaimAnchorsQuote(t *testing.T) {
 	if len(got.Quantities) != 1 || *got.Quantities[0].Value != 79 || got.Quantities[0].Unit != "Afghans killed" {
 		t.Errorf("quantities did not round-trip: %+v", got.Quantities)
 	}
-	if n := auditCount(t, db); n != 2 {
+	if n := dbtest.AuditCount(t, db); n != 2 {
 		t.Errorf("audit events = %d, want 2 (article, claim)", n)
 	}
 }
@@ -83,10 +73,10 @@ func TestCreateClaimRefusesBadInput(t *testing.T) {
 		{"unit missing", claims.NewClaim{ArticleID: a.ID, Quote: "Isis-K denied", Quantities: []claims.Quantity{{Value: &one}}}, "quantities[0].unit"},
 		{"bad date", claims.NewClaim{ArticleID: a.ID, Quote: "Isis-K denied", Quantities: []claims.Quantity{{Value: &one, Unit: "x", AsOf: "26/08/2021"}}}, "quantities[0].as_of"},
 	}
-	before := auditCount(t, db)
+	before := dbtest.AuditCount(t, db)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.CreateClaim(context.Background(), claims.System(), tt.claim)
+			_, err := s.CreateClaim(context.Background(), identity.System(), tt.claim)
 			e := fault.As(err)
 			if e.Kind != fault.Invalid || e.Fields[tt.field] == "" {
 				t.Errorf("err = %v, want invalid field %s", err, tt.field)
@@ -97,7 +87,7 @@ func TestCreateClaimRefusesBadInput(t *testing.T) {
 	if err != nil || len(list) != 0 {
 		t.Errorf("refused claims left rows: %d %v", len(list), err)
 	}
-	if after := auditCount(t, db); after != before {
+	if after := dbtest.AuditCount(t, db); after != before {
 		t.Errorf("refused claims added %d audit events", after-before)
 	}
 }
@@ -107,28 +97,28 @@ func TestUpdateClaimChecksVersion(t *testing.T) {
 	s := claims.NewStore(db)
 	a := newArticle(t, s)
 	ctx := context.Background()
-	c, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: "just 2,200 fighters"})
+	c, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: "just 2,200 fighters"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := "A June 2020 UN report estimated Isis-K had about 2,200 fighters."
 	kind := claims.KindEstimate
-	c2, err := s.UpdateClaim(ctx, claims.System(), c.ID, c.Version, claims.ClaimUpdate{Text: &text, Kind: &kind})
+	c2, err := s.UpdateClaim(ctx, identity.System(), c.ID, c.Version, claims.ClaimUpdate{Text: &text, Kind: &kind})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c2.Version != 2 || c2.Text != text || c2.Kind != kind {
 		t.Errorf("updated = %+v", c2)
 	}
-	_, err = s.UpdateClaim(ctx, claims.System(), c.ID, c.Version, claims.ClaimUpdate{Text: &text})
+	_, err = s.UpdateClaim(ctx, identity.System(), c.ID, c.Version, claims.ClaimUpdate{Text: &text})
 	if !fault.Is(err, fault.PreconditionFailed) {
 		t.Errorf("stale version: err = %v", err)
 	}
-	_, err = s.UpdateClaim(ctx, claims.System(), c.ID+99, 1, claims.ClaimUpdate{Text: &text})
+	_, err = s.UpdateClaim(ctx, identity.System(), c.ID+99, 1, claims.ClaimUpdate{Text: &text})
 	if !fault.Is(err, fault.NotFound) {
 		t.Errorf("missing claim: err = %v", err)
 	}
-	_, err = s.UpdateClaim(ctx, claims.System(), c.ID, c2.Version, claims.ClaimUpdate{})
+	_, err = s.UpdateClaim(ctx, identity.System(), c.ID, c2.Version, claims.ClaimUpdate{})
 	if !fault.Is(err, fault.Invalid) {
 		t.Errorf("empty update: err = %v", err)
 	}
@@ -139,20 +129,20 @@ func TestReplaceArticleKeepsRevisionsAndReanchors(t *testing.T) {
 	s := claims.NewStore(db)
 	ctx := context.Background()
 	a := newArticle(t, s)
-	kept, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: "just 2,200 fighters"})
+	kept, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: "just 2,200 fighters"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lost, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: "Isis-K denied it"})
+	lost, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: "Isis-K denied it"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	newBody := "Update: corrected. " + body[:len(body)-len(" Isis-K denied it.")]
 	stale := a.Version + 5
-	if _, err := s.ReplaceArticle(ctx, claims.System(), a.ID, &stale, claims.ArticleFields{Title: "Isis-K", Body: newBody}); !fault.Is(err, fault.PreconditionFailed) {
+	if _, err := s.ReplaceArticle(ctx, identity.System(), a.ID, &stale, claims.ArticleFields{Title: "Isis-K", Body: newBody}); !fault.Is(err, fault.PreconditionFailed) {
 		t.Fatalf("stale If-Match: err = %v", err)
 	}
-	a2, err := s.ReplaceArticle(ctx, claims.System(), a.ID, &a.Version, claims.ArticleFields{Title: "Isis-K (corrected)", Body: newBody})
+	a2, err := s.ReplaceArticle(ctx, identity.System(), a.ID, &a.Version, claims.ArticleFields{Title: "Isis-K (corrected)", Body: newBody})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +162,11 @@ func TestReplaceArticleKeepsRevisionsAndReanchors(t *testing.T) {
 		t.Errorf("lost claim = %+v", l)
 	}
 	// A title-only change keeps the revision.
-	a3, err := s.ReplaceArticle(ctx, claims.System(), a.ID, nil, claims.ArticleFields{Title: "Isis-K again", Body: newBody})
+	a3, err := s.ReplaceArticle(ctx, identity.System(), a.ID, nil, claims.ArticleFields{Title: "Isis-K again", Body: newBody})
 	if err != nil || a3.Revision != 2 {
 		t.Errorf("title change: rev %d, %v", a3.Revision, err)
 	}
-	auditCount(t, db)
+	dbtest.AuditCount(t, db)
 }
 
 func TestFindClaimsPagesWithoutSkipsOrRepeats(t *testing.T) {
@@ -187,13 +177,13 @@ func TestFindClaimsPagesWithoutSkipsOrRepeats(t *testing.T) {
 	for i := range 40 {
 		long += fmt.Sprintf("Claim number %03d stands here. ", i)
 	}
-	a, err := s.CreateArticle(ctx, claims.System(), claims.ArticleFields{Title: "t", Body: long})
+	a, err := s.CreateArticle(ctx, identity.System(), claims.ArticleFields{Title: "t", Body: long})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Create in reverse text order so that id order and text order differ.
 	for i := 39; i >= 10; i-- {
-		if _, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: fmt.Sprintf("number %03d", i)}); err != nil {
+		if _, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: fmt.Sprintf("number %03d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,7 +214,7 @@ func TestFindClaimsPagesWithoutSkipsOrRepeats(t *testing.T) {
 			after = &k
 			// A claim created between pages, earlier in the text.
 			if order == claims.ByID && inserted >= 0 {
-				if _, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: fmt.Sprintf("number %03d", inserted)}); err != nil {
+				if _, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: fmt.Sprintf("number %03d", inserted)}); err != nil {
 					t.Fatal(err)
 				}
 				inserted--
@@ -245,7 +235,7 @@ func TestFindClaimsFiltersAndSearches(t *testing.T) {
 	ctx := context.Background()
 	a := newArticle(t, s)
 	mk := func(quote string, kind claims.Kind) *claims.Claim {
-		c, err := s.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote, Kind: kind})
+		c, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote, Kind: kind})
 		if err != nil {
 			t.Fatal(err)
 		}

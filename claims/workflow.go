@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
@@ -32,34 +33,31 @@ func Actions() []Action {
 }
 
 // move is one row of the workflow table: from which stage an action leads where, and the
-// least role that may take it.
+// right it takes.
 type move struct {
 	from, to Stage
-	minRole  Role
+	right    identity.Right
 }
 
 // moves is the one table of legal transitions.
 func moves() map[Action]move {
 	return map[Action]move{
-		ActionStart:   {from: StageOpen, to: StageInReview, minRole: RoleReviewer},
-		ActionPropose: {from: StageInReview, to: StageAwaitingSignoff, minRole: RoleReviewer},
-		ActionSignOff: {from: StageAwaitingSignoff, to: StageClosed, minRole: RoleEditor},
-		ActionReject:  {from: StageAwaitingSignoff, to: StageInReview, minRole: RoleEditor},
-		ActionReopen:  {from: StageClosed, to: StageInReview, minRole: RoleEditor},
+		ActionStart:   {from: StageOpen, to: StageInReview, right: identity.Review},
+		ActionPropose: {from: StageInReview, to: StageAwaitingSignoff, right: identity.Review},
+		ActionSignOff: {from: StageAwaitingSignoff, to: StageClosed, right: identity.Edit},
+		ActionReject:  {from: StageAwaitingSignoff, to: StageInReview, right: identity.Edit},
+		ActionReopen:  {from: StageClosed, to: StageInReview, right: identity.Edit},
 	}
 }
 
 // CheckAction reports whether actor's role may ever take action: Forbidden if not, Invalid
 // for an unknown action. Callers check it before asking for anything else, such as an ETag.
-func CheckAction(actor Actor, action Action) error {
+func CheckAction(actor identity.Actor, action Action) error {
 	m, ok := moves()[action]
 	if !ok {
 		return fault.Field("action", fault.OneOf(Actions()))
 	}
-	if !actor.Role.AtLeast(m.minRole) {
-		return fault.New(fault.Forbidden, "%s needs the %s role or above", action, m.minRole)
-	}
-	return nil
+	return actor.Require(m.right, string(action))
 }
 
 // Transition is a request to move a claim through the workflow.
@@ -78,17 +76,17 @@ type Transition struct {
 type ReviewEvent struct {
 	bun.BaseModel `bun:"table:review_events"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	ClaimID      int64     `bun:"claim_id"`
-	ActorID      *int64    `bun:"actor_id"`
-	Action       Action    `bun:"action"`
-	FromStage    Stage     `bun:"from_stage"`
-	ToStage      Stage     `bun:"to_stage"`
-	Status       Status    `bun:"status"`
-	Rationale    string    `bun:"rationale"`
-	AssigneeID   *int64    `bun:"assignee_id"`
-	ClaimVersion int64     `bun:"claim_version"`
-	CreatedAt    time.Time `bun:"created_at"`
+	ID           int64     `bun:"id,pk,autoincrement" json:"id"`
+	ClaimID      int64     `bun:"claim_id" json:"claim_id"`
+	ActorID      *int64    `bun:"actor_id" json:"actor_id"`
+	Action       Action    `bun:"action" json:"action"`
+	FromStage    Stage     `bun:"from_stage" json:"from_stage"`
+	ToStage      Stage     `bun:"to_stage" json:"to_stage"`
+	Status       Status    `bun:"status" json:"status"`
+	Rationale    string    `bun:"rationale" json:"rationale"`
+	AssigneeID   *int64    `bun:"assignee_id" json:"assignee_id"`
+	ClaimVersion int64     `bun:"claim_version" json:"claim_version"`
+	CreatedAt    time.Time `bun:"created_at" json:"created_at"`
 }
 
 // Transition moves claim id from its stage by t.Action. version must be the claim's current
@@ -97,9 +95,8 @@ type ReviewEvent struct {
 // take it (too little role; proposing on someone else's claim as a reviewer; signing off one's
 // own proposal, even as admin), and Invalid for a missing rationale or status, or a proposal
 // without evidence. Nothing changes unless it succeeds.
-func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, t Transition) (*Claim, *ReviewEvent, error) {
-	m, ok := moves()[t.Action]
-	if !ok {
+func (s *Store) Transition(ctx context.Context, actor identity.Actor, id, version int64, t Transition) (*Claim, *ReviewEvent, error) {
+	if _, ok := moves()[t.Action]; !ok {
 		return nil, nil, fault.Field("action", fault.OneOf(Actions()))
 	}
 	// A field that the action does not use is refused rather than ignored: a status sent
@@ -115,46 +112,20 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	if err := CheckAction(actor, t.Action); err != nil {
 		return nil, nil, err
 	}
-	rationale, err := NormalizeText("rationale", t.Rationale)
-	if err != nil {
+	errs := fault.Fields{}
+	text.Clean(errs, "rationale", &t.Rationale, MaxLongText, false)
+	if err := errs.Err(); err != nil {
 		return nil, nil, err
-	}
-	t.Rationale = strings.TrimSpace(rationale)
-	if len(t.Rationale) > maxEvidenceText {
-		return nil, nil, fault.Field("rationale", fmt.Sprintf("must be at most %d bytes", maxEvidenceText))
 	}
 	var c *Claim
 	var ev *ReviewEvent
-	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		old, err := lockClaim(ctx, tx, id, version)
+	err := s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		in := s.In(tx)
+		old, err := in.lockClaim(ctx, id, version)
 		if err != nil {
 			return err
 		}
-		if old.Stage != m.from {
-			return fault.New(fault.Conflict, "cannot %s claim %d: it is %s, and %s applies only to %s claims", t.Action, id, old.Stage, t.Action, m.from)
-		}
-		next := *old
-		if err := apply(ctx, tx, actor, &next, t); err != nil {
-			return err
-		}
-		next.Stage = m.to
-		next.Version++
-		next.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		ev = &ReviewEvent{
-			ClaimID: id, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
-			Status: next.Status, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
-		}
-		if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
-			return err
-		}
-		c = &next
-		_, err = audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(id),
-			Before: claimAudit(old), After: claimAudit(c),
-		})
+		c, ev, err = in.move(ctx, tx, actor, old, t)
 		return err
 	})
 	if err != nil {
@@ -163,28 +134,66 @@ func (s *Store) Transition(ctx context.Context, actor Actor, id, version int64, 
 	return c, ev, nil
 }
 
-// apply checks the action's own rules and sets the fields it changes on c.
-func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transition) error {
+// move takes old through t inside tx: the stage rule, the action's own rules, the claim's
+// next version, its review event and its audit event.
+func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor, old *Claim, t Transition) (*Claim, *ReviewEvent, error) {
+	m := moves()[t.Action]
+	if old.Stage != m.from {
+		return nil, nil, fault.New(fault.Conflict, "cannot %s claim %d: it is %s, and %s applies only to %s claims", t.Action, old.ID, old.Stage, t.Action, m.from)
+	}
+	next := *old
+	concerns, err := s.apply(ctx, actor, &next, t, tx.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	next.Stage = m.to
+	next.Version++
+	next.UpdatedAt = tx.Now
+	if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("%s claim %d: %w", t.Action, old.ID, err)
+	}
+	ev := &ReviewEvent{
+		ClaimID: old.ID, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
+		Status: concerns, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
+	}
+	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("record %s of claim %d: %w", t.Action, old.ID, err)
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+
+		Before: old, After: &next,
+	}); err != nil {
+		return nil, nil, err
+	}
+	return &next, ev, nil
+}
+
+// apply checks the action's own rules and sets the fields it changes on c. It returns the
+// verdict the action concerns, which its review event records: the proposal made, signed
+// off or rejected, or the verdict in force for start and reopen.
+func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Transition, now time.Time) (Status, error) {
 	switch t.Action {
 	case ActionStart:
 		assignee := actor.UserID
 		if t.AssigneeID != nil && *t.AssigneeID != actor.UserID {
-			if !actor.Role.AtLeast(RoleEditor) {
-				return fault.New(fault.Forbidden, "only editors may assign a claim to someone else")
+			if err := actor.Require(identity.Edit, "assigning a claim to someone else"); err != nil {
+				return "", err
 			}
 			assignee = *t.AssigneeID
 		}
 		if assignee == 0 {
-			return fault.Field("assignee_id", "is required when Verity itself starts a review")
+			return "", fault.Field("assignee_id", "is required when Verity itself starts a review")
 		}
-		if err := checkReviewer(ctx, tx, assignee); err != nil {
-			return err
+		if err := s.checkReviewer(ctx, assignee); err != nil {
+			return "", err
 		}
 		c.AssigneeID = &assignee
+		return c.Status, nil
 	case ActionPropose:
 		isAssignee := c.AssigneeID != nil && *c.AssigneeID == actor.UserID
-		if !isAssignee && !actor.Role.AtLeast(RoleEditor) {
-			return fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
+		if !isAssignee && !actor.Role.Can(identity.Edit) {
+			return "", fault.New(fault.Forbidden, "only the assignee or an editor may propose a verdict for this claim")
 		}
 		errs := fault.Fields{}
 		switch {
@@ -199,55 +208,80 @@ func apply(ctx context.Context, tx *database.Tx, actor Actor, c *Claim, t Transi
 			errs.Add("rationale", "is required to propose a verdict")
 		}
 		if err := errs.Err(); err != nil {
-			return err
+			return "", err
 		}
 		if t.Status != StatusUnverifiable {
-			n, err := tx.NewSelect().Model((*Evidence)(nil)).Where("claim_id = ? AND withdrawn_at IS NULL", c.ID).Count(ctx)
+			n, err := s.scope.Read().NewSelect().Model((*Evidence)(nil)).Where("claim_id = ? AND withdrawn_at IS NULL", c.ID).Count(ctx)
 			if err != nil {
-				return err
+				return "", fmt.Errorf("count evidence of claim %d: %w", c.ID, err)
 			}
 			if n == 0 {
-				return fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
+				return "", fault.Field("status", fmt.Sprintf("a %s verdict needs at least one evidence item that is not withdrawn", t.Status))
 			}
 		}
-		c.Status, c.Rationale, c.ProposedBy, c.ProposedVia = t.Status, t.Rationale, actor.UserRef(), actor.tokenFrom()
-		c.SignedOffBy = nil
+		proposed := t.Status
+		c.ProposedStatus, c.ProposedRationale, c.ProposedAt = &proposed, t.Rationale, &now
+		c.ProposedBy, c.ProposedVia = actor.UserRef(), actor.TokenFromRef()
+		return proposed, nil
 	case ActionSignOff:
 		// Four eyes: nobody behind the proposal (the proposer, or the admin whose token they
 		// used) may be behind the sign-off, directly or through a token.
-		proposers := []*int64{c.ProposedBy, c.ProposedVia}
-		if c.ProposedBy == nil && actor.UserID == 0 {
-			return fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
+		if c.ProposedBy == nil && !actor.Person() {
+			return "", fault.New(fault.Forbidden, "Verity proposed this verdict itself; a person must sign it off")
 		}
-		for _, p := range proposers {
-			if p != nil && slices.Contains(actor.people(), *p) {
-				return fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
+		for _, p := range []*int64{c.ProposedBy, c.ProposedVia} {
+			if p != nil && slices.Contains(actor.People(), *p) {
+				return "", fault.New(fault.Forbidden, "the proposer cannot sign off their own verdict, nor through a token made for someone else; a second editor must")
 			}
 		}
-		c.SignedOffBy = actor.UserRef()
-	case ActionReject, ActionReopen:
-		if t.Rationale == "" {
-			return fault.Field("rationale", fmt.Sprintf("is required to %s a claim", t.Action))
+		if c.ProposedStatus == nil {
+			return "", fault.New(fault.Conflict, "claim %d has no proposal to sign off", c.ID)
 		}
-		c.SignedOffBy, c.ProposedBy, c.ProposedVia = nil, nil, nil
+		// The proposal becomes the verdict; who proposed it stays on record beside who signed.
+		c.Status, c.Rationale = *c.ProposedStatus, c.ProposedRationale
+		c.ProposedStatus, c.ProposedRationale = nil, ""
+		c.SignedOffBy, c.SignedOffAt = actor.UserRef(), &now
+		return c.Status, nil
+	case ActionReject:
+		if t.Rationale == "" {
+			return "", fault.Field("rationale", "is required to reject a proposal")
+		}
+		var rejected Status
+		if c.ProposedStatus != nil {
+			rejected = *c.ProposedStatus
+		}
+		c.withdrawVerdict()
+		return rejected, nil
+	case ActionReopen:
+		if t.Rationale == "" {
+			return "", fault.Field("rationale", "is required to reopen a claim")
+		}
+		// Reopening withdraws the verdict: it stops being published and no longer counts as
+		// the claim's status until a new one is signed off. The review events keep it.
+		withdrawn := c.Status
+		c.withdrawVerdict()
+		return withdrawn, nil
 	}
-	return nil
+	return "", fault.Field("action", fault.OneOf(Actions()))
+}
+
+// withdrawVerdict discards a pending proposal and the verdict in force: a reject or a reopen
+// leaves a claim with neither.
+func (c *Claim) withdrawVerdict() {
+	c.ProposedStatus, c.ProposedRationale, c.ProposedBy, c.ProposedVia, c.ProposedAt = nil, "", nil, nil, nil
+	c.Status, c.Rationale, c.SignedOffBy, c.SignedOffAt = StatusUnverified, "", nil, nil
 }
 
 // checkReviewer makes sure a claim is assigned to an active user who may review.
-func checkReviewer(ctx context.Context, tx *database.Tx, userID int64) error {
-	var u struct {
-		Role     Role       `bun:"role"`
-		Disabled *time.Time `bun:"disabled_at"`
-	}
-	err := tx.NewSelect().Table("users").Column("role", "disabled_at").Where("id = ?", userID).Scan(ctx, &u)
-	if fault.Is(database.Translate(err), fault.NotFound) {
+func (s *Store) checkReviewer(ctx context.Context, userID int64) error {
+	u, err := s.users.FindUserByID(ctx, userID)
+	if fault.Is(err, fault.NotFound) {
 		return fault.Field("assignee_id", fmt.Sprintf("user %d does not exist", userID))
 	}
 	if err != nil {
 		return err
 	}
-	if u.Disabled != nil || !u.Role.AtLeast(RoleReviewer) {
+	if u.DisabledAt != nil || !u.Role.Can(identity.Review) {
 		return fault.Field("assignee_id", fmt.Sprintf("user %d cannot review claims", userID))
 	}
 	return nil
@@ -256,6 +290,6 @@ func checkReviewer(ctx context.Context, tx *database.Tx, userID int64) error {
 // FindReviewEvents lists a claim's transitions, oldest first.
 func (s *Store) FindReviewEvents(ctx context.Context, claimID int64) ([]ReviewEvent, error) {
 	events := []ReviewEvent{}
-	err := s.db.Reader().NewSelect().Model(&events).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
+	err := s.scope.Read().NewSelect().Model(&events).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
 	return events, database.Translate(err)
 }

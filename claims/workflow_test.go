@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -42,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	for i := range fixtureClaims {
 		fmt.Fprintf(&b, "Statement %03d is checkable. ", i)
 	}
-	a, err := f.s.CreateArticle(f.ctx, claims.System(), claims.ArticleFields{Title: "Workflow", Body: b.String()})
+	a, err := f.s.CreateArticle(f.ctx, identity.System(), claims.ArticleFields{Title: "Workflow", Body: b.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // user returns the user called name, creating them with role the first time.
-func (f *fixture) user(t testing.TB, name string, role claims.Role) *identity.User {
+func (f *fixture) user(t testing.TB, name string, role identity.Role) *identity.User {
 	t.Helper()
 	if u, ok := f.users[name]; ok {
 		if u.Role != role {
@@ -59,7 +60,7 @@ func (f *fixture) user(t testing.TB, name string, role claims.Role) *identity.Us
 		}
 		return u
 	}
-	u, err := f.ids.CreateUser(f.ctx, claims.System(), identity.NewUser{
+	u, err := f.ids.CreateUser(f.ctx, identity.System(), identity.NewUser{
 		Email: name + "@example.org", Name: name, Role: role, Password: "correct horse battery",
 	})
 	if err != nil {
@@ -72,14 +73,14 @@ func (f *fixture) user(t testing.TB, name string, role claims.Role) *identity.Us
 // cast gives the role of each user the fixture knows: rita is the reviewer who takes claims
 // by default, rafa another reviewer, eve the editor who rejects and reopens, ed the second
 // editor who signs off, ada an admin, vic a viewer and aud an auditor.
-var cast = map[string]claims.Role{
-	"rita": claims.RoleReviewer, "rafa": claims.RoleReviewer,
-	"eve": claims.RoleEditor, "ed": claims.RoleEditor,
-	"ada": claims.RoleAdmin, "vic": claims.RoleViewer, "aud": claims.RoleAuditor,
+var cast = map[string]identity.Role{
+	"rita": identity.RoleReviewer, "rafa": identity.RoleReviewer,
+	"eve": identity.RoleEditor, "ed": identity.RoleEditor,
+	"ada": identity.RoleAdmin, "vic": identity.RoleViewer, "aud": identity.RoleAuditor,
 }
 
 // as returns the actor of the cast member called name.
-func (f *fixture) as(t testing.TB, name string) claims.Actor {
+func (f *fixture) as(t testing.TB, name string) identity.Actor {
 	t.Helper()
 	role, ok := cast[name]
 	if !ok {
@@ -94,7 +95,7 @@ func (f *fixture) claim(t testing.TB) *claims.Claim {
 	if f.next >= fixtureClaims {
 		t.Fatal("fixture article is out of quotes; raise fixtureClaims")
 	}
-	c, err := f.s.CreateClaim(f.ctx, claims.System(), claims.NewClaim{ArticleID: f.art.ID, Quote: fmt.Sprintf("Statement %03d", f.next)})
+	c, err := f.s.CreateClaim(f.ctx, identity.System(), claims.NewClaim{ArticleID: f.art.ID, Quote: fmt.Sprintf("Statement %03d", f.next)})
 	f.next++
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func (f *fixture) claim(t testing.TB) *claims.Claim {
 }
 
 // evidence attaches a supporting link to c.
-func (f *fixture) evidence(t testing.TB, c *claims.Claim, actor claims.Actor) *claims.Evidence {
+func (f *fixture) evidence(t testing.TB, c *claims.Claim, actor identity.Actor) *claims.Evidence {
 	t.Helper()
 	e, err := f.s.AddEvidence(f.ctx, actor, claims.NewEvidence{
 		ClaimID: c.ID, URL: "https://example.org/report", Excerpt: "the report says so", Stance: claims.StanceSupports,
@@ -115,7 +116,7 @@ func (f *fixture) evidence(t testing.TB, c *claims.Claim, actor claims.Actor) *c
 }
 
 // move performs a transition that must succeed.
-func (f *fixture) move(t testing.TB, actor claims.Actor, c *claims.Claim, tr claims.Transition) *claims.Claim {
+func (f *fixture) move(t testing.TB, actor identity.Actor, c *claims.Claim, tr claims.Transition) *claims.Claim {
 	t.Helper()
 	next, _, err := f.s.Transition(f.ctx, actor, c.ID, c.Version, tr)
 	if err != nil {
@@ -140,7 +141,7 @@ func (f *fixture) at(t testing.TB, stage claims.Stage) *claims.Claim {
 	f.evidence(t, c, f.as(t, "rita"))
 	steps := []struct {
 		stage claims.Stage
-		actor claims.Actor
+		actor identity.Actor
 		tr    claims.Transition
 	}{
 		{claims.StageInReview, f.as(t, "rita"), start},
@@ -184,7 +185,7 @@ func (f *fixture) state(t testing.TB, id int64) state {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return state{claim: c, audit: auditCount(t, f.db), events: len(evs), evidence: len(items)}
+	return state{claim: c, audit: dbtest.AuditCount(t, f.db), events: len(evs), evidence: len(items)}
 }
 
 // unchanged fails t when the claim, its review events, its evidence or the audit trail moved
@@ -210,8 +211,10 @@ func (f *fixture) unchanged(t testing.TB, before state) {
 // SQLite carries its times in another *time.Location than the one a transaction returns.
 func sameClaim(a, b *claims.Claim) bool {
 	x, y := *a, *b
-	x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
-	y.CreatedAt, y.UpdatedAt = y.CreatedAt.UTC(), y.UpdatedAt.UTC()
+	for _, c := range []*claims.Claim{&x, &y} {
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		c.ProposedAt, c.SignedOffAt = utc(c.ProposedAt), utc(c.SignedOffAt)
+	}
 	return reflect.DeepEqual(x, y)
 }
 
@@ -223,18 +226,6 @@ func lastAudit(t testing.TB, db *database.DB) audit.Event {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// wantKind fails t unless err has kind k and, when field is set, a message for that field.
-func wantKind(t testing.TB, err error, k fault.Kind, field string) {
-	t.Helper()
-	if !fault.Is(err, k) {
-		t.Errorf("err = %v, want %s", err, k)
-		return
-	}
-	if field != "" && fault.As(err).Fields[field] == "" {
-		t.Errorf("err = %v, want a message on field %s", err, field)
-	}
 }
 
 func TestTransitionFromEveryStage(t *testing.T) {
@@ -249,7 +240,7 @@ func TestTransitionFromEveryStage(t *testing.T) {
 	// Each action with an actor and input that satisfy its own rules, so that the stage alone
 	// decides whether it may happen.
 	request := map[claims.Action]struct {
-		actor claims.Actor
+		actor identity.Actor
 		tr    claims.Transition
 	}{
 		claims.ActionStart:   {f.as(t, "rita"), start},
@@ -269,7 +260,7 @@ func TestTransitionFromEveryStage(t *testing.T) {
 				req := request[action]
 				got, ev, err := f.s.Transition(f.ctx, req.actor, c.ID, c.Version, req.tr)
 				if legal[action].from != from {
-					wantKind(t, err, fault.Conflict, "")
+					dbtest.WantKind(t, err, fault.Conflict, "")
 					if got != nil || ev != nil {
 						t.Errorf("refused transition returned %+v, %+v", got, ev)
 					}
@@ -309,7 +300,7 @@ func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
 		before := f.state(t, c.ID)
 		for _, v := range []int64{0, c.Version - 1, c.Version + 1} {
 			_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, v, start)
-			wantKind(t, err, fault.PreconditionFailed, "")
+			dbtest.WantKind(t, err, fault.PreconditionFailed, "")
 		}
 		f.unchanged(t, before)
 	})
@@ -317,7 +308,7 @@ func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
 		d := f.at(t, claims.StageInReview)
 		before := f.state(t, d.ID)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), d.ID, d.Version-1, propose)
-		wantKind(t, err, fault.PreconditionFailed, "")
+		dbtest.WantKind(t, err, fault.PreconditionFailed, "")
 		f.unchanged(t, before)
 	})
 	t.Run("stale version wins over an illegal action", func(t *testing.T) {
@@ -325,14 +316,14 @@ func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
 		// stage it believes in would mislead it.
 		before := f.state(t, c.ID)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "ed"), c.ID, c.Version+1, signOff)
-		wantKind(t, err, fault.PreconditionFailed, "")
+		dbtest.WantKind(t, err, fault.PreconditionFailed, "")
 		f.unchanged(t, before)
 	})
 	t.Run("unknown claim", func(t *testing.T) {
-		n := auditCount(t, f.db)
+		n := dbtest.AuditCount(t, f.db)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID+1000, 1, start)
-		wantKind(t, err, fault.NotFound, "")
-		if auditCount(t, f.db) != n {
+		dbtest.WantKind(t, err, fault.NotFound, "")
+		if dbtest.AuditCount(t, f.db) != n {
 			t.Error("a transition of a missing claim wrote an audit event")
 		}
 	})
@@ -341,55 +332,25 @@ func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
 		before := f.state(t, c.ID)
 		for _, a := range []claims.Action{"", "approve", "START", "delete"} {
 			_, _, err := f.s.Transition(f.ctx, admin, c.ID, c.Version, claims.Transition{Action: a, Rationale: "x"})
-			wantKind(t, err, fault.Invalid, "action")
+			dbtest.WantKind(t, err, fault.Invalid, "action")
 		}
 		f.unchanged(t, before)
 	})
 }
 
-func TestRoleAtLeast(t *testing.T) {
-	// AtLeast answers "may this role write what min may write?"; viewers and auditors write
-	// nothing, so they are never at least a reviewer.
-	tests := []struct {
-		r, min claims.Role
-		want   bool
-	}{
-		{claims.RoleViewer, claims.RoleReviewer, false},
-		{claims.RoleAuditor, claims.RoleReviewer, false},
-		{claims.RoleAuditor, claims.RoleEditor, false},
-		{claims.RoleReviewer, claims.RoleReviewer, true},
-		{claims.RoleReviewer, claims.RoleEditor, false},
-		{claims.RoleEditor, claims.RoleReviewer, true},
-		{claims.RoleEditor, claims.RoleEditor, true},
-		{claims.RoleEditor, claims.RoleAdmin, false},
-		{claims.RoleAdmin, claims.RoleEditor, true},
-		{claims.RoleAdmin, claims.RoleAdmin, true},
-		{"", claims.RoleReviewer, false},
-		{"root", claims.RoleReviewer, false},
-	}
-	for _, tt := range tests {
-		if got := tt.r.AtLeast(tt.min); got != tt.want {
-			t.Errorf("%q.AtLeast(%q) = %v, want %v", tt.r, tt.min, got, tt.want)
-		}
-	}
-	if s := claims.System(); s.UserID != 0 || s.Role != claims.RoleAdmin || s.AuditName() != audit.System {
-		t.Errorf("System() = %+v (%s)", s, s.AuditName())
-	}
-}
-
 func TestStartRoles(t *testing.T) {
 	f := newFixture(t)
-	disabled := f.user(t, "dora", claims.RoleReviewer)
-	if _, err := f.ids.UpdateUser(f.ctx, claims.System(), disabled.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
+	disabled := f.user(t, "dora", identity.RoleReviewer)
+	if _, err := f.ids.UpdateUser(f.ctx, identity.System(), disabled.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
 		t.Fatal(err)
 	}
-	viewer := f.user(t, "vic", claims.RoleViewer)
-	auditor := f.user(t, "aud", claims.RoleAuditor)
-	rita, rafa := f.user(t, "rita", claims.RoleReviewer), f.user(t, "rafa", claims.RoleReviewer)
+	viewer := f.user(t, "vic", identity.RoleViewer)
+	auditor := f.user(t, "aud", identity.RoleAuditor)
+	rita, rafa := f.user(t, "rita", identity.RoleReviewer), f.user(t, "rafa", identity.RoleReviewer)
 
 	refused := []struct {
 		name     string
-		actor    claims.Actor
+		actor    identity.Actor
 		assignee *int64
 		kind     fault.Kind
 		field    string
@@ -402,21 +363,21 @@ func TestStartRoles(t *testing.T) {
 		{"editor assigning an auditor", f.as(t, "eve"), &auditor.ID, fault.Invalid, "assignee_id"},
 		{"editor assigning a disabled reviewer", f.as(t, "eve"), &disabled.ID, fault.Invalid, "assignee_id"},
 		{"editor assigning a missing user", f.as(t, "eve"), new(int64(98765)), fault.Invalid, "assignee_id"},
-		{"Verity itself without an assignee", claims.System(), nil, fault.Invalid, "assignee_id"},
+		{"Verity itself without an assignee", identity.System(), nil, fault.Invalid, "assignee_id"},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
 			c := f.claim(t)
 			before := f.state(t, c.ID)
 			_, _, err := f.s.Transition(f.ctx, tt.actor, c.ID, c.Version, claims.Transition{Action: claims.ActionStart, AssigneeID: tt.assignee})
-			wantKind(t, err, tt.kind, tt.field)
+			dbtest.WantKind(t, err, tt.kind, tt.field)
 			f.unchanged(t, before)
 		})
 	}
 
 	allowed := []struct {
 		name     string
-		actor    claims.Actor
+		actor    identity.Actor
 		assignee *int64
 		want     int64
 	}{
@@ -425,7 +386,7 @@ func TestStartRoles(t *testing.T) {
 		{"editor assigns a reviewer", f.as(t, "eve"), &rafa.ID, rafa.ID},
 		{"editor takes it", f.as(t, "eve"), nil, f.as(t, "eve").UserID},
 		{"admin assigns a reviewer", f.as(t, "ada"), &rita.ID, rita.ID},
-		{"Verity itself assigns a reviewer", claims.System(), &rafa.ID, rafa.ID},
+		{"Verity itself assigns a reviewer", identity.System(), &rafa.ID, rafa.ID},
 	}
 	for _, tt := range allowed {
 		t.Run(tt.name, func(t *testing.T) {
@@ -444,7 +405,15 @@ func TestStartRoles(t *testing.T) {
 	}
 }
 
-func deref(p *int64) any {
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func deref[T any](p *T) any {
 	if p == nil {
 		return nil
 	}
@@ -461,7 +430,7 @@ func TestProposeRules(t *testing.T) {
 	t.Run("who may propose", func(t *testing.T) {
 		for _, tt := range []struct {
 			name  string
-			actor claims.Actor
+			actor identity.Actor
 		}{
 			{"another reviewer", f.as(t, "rafa")},
 			{"viewer", f.as(t, "vic")},
@@ -478,7 +447,7 @@ func TestProposeRules(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			name  string
-			actor claims.Actor
+			actor identity.Actor
 		}{
 			{"assignee", f.as(t, "rita")},
 			{"editor who is not the assignee", f.as(t, "eve")},
@@ -491,7 +460,8 @@ func TestProposeRules(t *testing.T) {
 				t.Errorf("%s: %v", tt.name, err)
 				continue
 			}
-			if got.Stage != claims.StageAwaitingSignoff || got.Status != claims.StatusVerified || got.Rationale != propose.Rationale ||
+			if got.Stage != claims.StageAwaitingSignoff || deref(got.ProposedStatus) != claims.StatusVerified || got.ProposedRationale != propose.Rationale ||
+				got.Status != claims.StatusUnverified || got.Rationale != "" ||
 				got.ProposedBy == nil || *got.ProposedBy != tt.actor.UserID || got.AssigneeID == nil || *got.AssigneeID != f.as(t, "rita").UserID {
 				t.Errorf("%s: claim = %+v", tt.name, got)
 			}
@@ -518,7 +488,7 @@ func TestProposeRules(t *testing.T) {
 		for _, tt := range tests {
 			_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tt.tr)
 			for _, field := range tt.fields {
-				wantKind(t, err, fault.Invalid, field)
+				dbtest.WantKind(t, err, fault.Invalid, field)
 			}
 		}
 		f.unchanged(t, before)
@@ -534,7 +504,7 @@ func TestProposeRules(t *testing.T) {
 			before := f.state(t, c.ID)
 			got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr)
 			if status == claims.StatusUnverifiable {
-				if err != nil || got.Status != claims.StatusUnverifiable || got.Stage != claims.StageAwaitingSignoff {
+				if err != nil || deref(got.ProposedStatus) != claims.StatusUnverifiable || got.Status != claims.StatusUnverified || got.Stage != claims.StageAwaitingSignoff {
 					t.Errorf("unverifiable without evidence: %+v, %v", got, err)
 				}
 				continue
@@ -544,7 +514,9 @@ func TestProposeRules(t *testing.T) {
 			}
 			f.unchanged(t, before)
 			f.evidence(t, c, f.as(t, "rita"))
-			if got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr); err != nil || got.Status != status {
+			// The proposal waits beside the verdict in force, which stays unverified until a
+			// sign-off.
+			if got, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, tr); err != nil || deref(got.ProposedStatus) != status || got.Status != claims.StatusUnverified {
 				t.Errorf("%s with evidence: %+v, %v", status, got, err)
 			}
 		}
@@ -558,7 +530,7 @@ func TestProposeRules(t *testing.T) {
 		}
 		before := f.state(t, c.ID)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, propose)
-		wantKind(t, err, fault.Invalid, "status")
+		dbtest.WantKind(t, err, fault.Invalid, "status")
 		f.unchanged(t, before)
 		f.evidence(t, c, f.as(t, "rafa"))
 		if _, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, propose); err != nil {
@@ -571,7 +543,7 @@ func TestProposeRules(t *testing.T) {
 		f.evidence(t, other, f.as(t, "rita"))
 		before := f.state(t, c.ID)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, propose)
-		wantKind(t, err, fault.Invalid, "status")
+		dbtest.WantKind(t, err, fault.Invalid, "status")
 		f.unchanged(t, before)
 	})
 }
@@ -582,7 +554,7 @@ func TestProposeRationaleIsNormalized(t *testing.T) {
 		c := f.at(t, claims.StageInReview)
 		before := f.state(t, c.ID)
 		_, _, err := f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusVerified, Rationale: bad})
-		wantKind(t, err, fault.Invalid, "rationale")
+		dbtest.WantKind(t, err, fault.Invalid, "rationale")
 		f.unchanged(t, before)
 	}
 	// A rationale in decomposed form is stored composed (NFC), like every other text.
@@ -591,15 +563,15 @@ func TestProposeRationaleIsNormalized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Rationale != "caf\u00e9" {
-		t.Errorf("rationale = %q, want it in NFC", got.Rationale)
+	if got.ProposedRationale != "caf\u00e9" {
+		t.Errorf("rationale = %q, want it in NFC", got.ProposedRationale)
 	}
 }
 
 func TestSignOffFourEyes(t *testing.T) {
 	f := newFixture(t)
 	// proposed returns a claim rita started and proposer proposed.
-	proposed := func(t *testing.T, proposer claims.Actor) *claims.Claim {
+	proposed := func(t *testing.T, proposer identity.Actor) *claims.Claim {
 		c := f.claim(t)
 		f.evidence(t, c, f.as(t, "rita"))
 		c = f.move(t, f.as(t, "rita"), c, start)
@@ -607,7 +579,7 @@ func TestSignOffFourEyes(t *testing.T) {
 	}
 	refused := []struct {
 		name             string
-		proposer, signer claims.Actor
+		proposer, signer identity.Actor
 	}{
 		{"reviewer who did not propose", f.as(t, "rita"), f.as(t, "rafa")},
 		{"proposing reviewer", f.as(t, "rita"), f.as(t, "rita")},
@@ -615,20 +587,20 @@ func TestSignOffFourEyes(t *testing.T) {
 		{"auditor", f.as(t, "rita"), f.as(t, "aud")},
 		{"proposing editor", f.as(t, "eve"), f.as(t, "eve")},
 		{"proposing admin", f.as(t, "ada"), f.as(t, "ada")},
-		{"Verity itself after proposing", claims.System(), claims.System()},
+		{"Verity itself after proposing", identity.System(), identity.System()},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
 			c := proposed(t, tt.proposer)
 			before := f.state(t, c.ID)
 			_, _, err := f.s.Transition(f.ctx, tt.signer, c.ID, c.Version, signOff)
-			wantKind(t, err, fault.Forbidden, "")
+			dbtest.WantKind(t, err, fault.Forbidden, "")
 			f.unchanged(t, before)
 		})
 	}
 	allowed := []struct {
 		name             string
-		proposer, signer claims.Actor
+		proposer, signer identity.Actor
 	}{
 		{"editor after a reviewer", f.as(t, "rita"), f.as(t, "eve")},
 		{"second editor after an editor", f.as(t, "eve"), f.as(t, "ed")},
@@ -664,15 +636,15 @@ func TestRejectAndReopen(t *testing.T) {
 		t.Run(string(tt.tr.Action), func(t *testing.T) {
 			c := f.at(t, tt.from)
 			editor := f.as(t, "eve")
-			lesser := []claims.Actor{f.as(t, "rita"), f.as(t, "rafa"), f.as(t, "vic"), f.as(t, "aud")}
+			lesser := []identity.Actor{f.as(t, "rita"), f.as(t, "rafa"), f.as(t, "vic"), f.as(t, "aud")}
 			before := f.state(t, c.ID)
 			for _, r := range []string{"", "   \n"} {
 				_, _, err := f.s.Transition(f.ctx, editor, c.ID, c.Version, claims.Transition{Action: tt.tr.Action, Rationale: r})
-				wantKind(t, err, fault.Invalid, "rationale")
+				dbtest.WantKind(t, err, fault.Invalid, "rationale")
 			}
 			for _, actor := range lesser {
 				_, _, err := f.s.Transition(f.ctx, actor, c.ID, c.Version, tt.tr)
-				wantKind(t, err, fault.Forbidden, "")
+				dbtest.WantKind(t, err, fault.Forbidden, "")
 			}
 			f.unchanged(t, before)
 
@@ -705,21 +677,24 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 	f.evidence(t, c, f.as(t, "rita"))
 	rita, eve, ed := f.as(t, "rita"), f.as(t, "eve"), f.as(t, "ed")
 	steps := []struct {
-		actor  claims.Actor
+		actor  identity.Actor
 		tr     claims.Transition
 		from   claims.Stage
 		to     claims.Stage
 		status claims.Status
+		// verdict is the claim's status after the step: only a sign-off gives it one, and a
+		// reopen withdraws it; status is what the review event records the step concerned.
+		verdict claims.Status
 	}{
-		{rita, claims.Transition{Action: claims.ActionStart, Rationale: "  taking it  "}, claims.StageOpen, claims.StageInReview, claims.StatusUnverified},
-		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusDisputed, Rationale: "sources conflict"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusDisputed},
-		{eve, reject, claims.StageAwaitingSignoff, claims.StageInReview, claims.StatusDisputed},
-		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusFalse, Rationale: "the count was 13, not 79"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusFalse},
-		{ed, signOff, claims.StageAwaitingSignoff, claims.StageClosed, claims.StatusFalse},
-		{eve, reopen, claims.StageClosed, claims.StageInReview, claims.StatusFalse},
+		{rita, claims.Transition{Action: claims.ActionStart, Rationale: "  taking it  "}, claims.StageOpen, claims.StageInReview, claims.StatusUnverified, claims.StatusUnverified},
+		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusDisputed, Rationale: "sources conflict"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusDisputed, claims.StatusUnverified},
+		{eve, reject, claims.StageAwaitingSignoff, claims.StageInReview, claims.StatusDisputed, claims.StatusUnverified},
+		{rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusFalse, Rationale: "the count was 13, not 79"}, claims.StageInReview, claims.StageAwaitingSignoff, claims.StatusFalse, claims.StatusUnverified},
+		{ed, signOff, claims.StageAwaitingSignoff, claims.StageClosed, claims.StatusFalse, claims.StatusFalse},
+		{eve, reopen, claims.StageClosed, claims.StageInReview, claims.StatusFalse, claims.StatusUnverified},
 	}
 	for i, step := range steps {
-		n := auditCount(t, f.db)
+		n := dbtest.AuditCount(t, f.db)
 		got, ev, err := f.s.Transition(f.ctx, step.actor, c.ID, c.Version, step.tr)
 		if err != nil {
 			t.Fatalf("step %d (%s): %v", i, step.tr.Action, err)
@@ -745,7 +720,7 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 			t.Errorf("step %d: review event = %+v", i, stored)
 		}
 
-		if after := auditCount(t, f.db); after != n+1 {
+		if after := dbtest.AuditCount(t, f.db); after != n+1 {
 			t.Errorf("step %d: audit events %d -> %d, want exactly one more", i, n, after)
 		}
 		a := lastAudit(t, f.db)
@@ -763,7 +738,7 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 		if err := json.Unmarshal([]byte(a.After), &after); err != nil {
 			t.Fatalf("step %d: audit after: %v", i, err)
 		}
-		if before.Stage != step.from || after.Stage != step.to || after.Status != step.status || after.Version != before.Version+1 {
+		if before.Stage != step.from || after.Stage != step.to || after.Status != step.verdict || after.Version != before.Version+1 {
 			t.Errorf("step %d: audit before %+v after %+v", i, before, after)
 		}
 	}
@@ -772,13 +747,13 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 func TestConcurrentTransitionsOneWins(t *testing.T) {
 	f := newFixture(t)
 	const racers = 20
-	reviewers := make([]claims.Actor, 4)
+	reviewers := make([]identity.Actor, 4)
 	for i := range reviewers {
-		reviewers[i] = f.user(t, fmt.Sprintf("racer%d", i), claims.RoleReviewer).Actor()
+		reviewers[i] = f.user(t, fmt.Sprintf("racer%d", i), identity.RoleReviewer).Actor()
 	}
 	c := f.claim(t)
 	f.evidence(t, c, reviewers[0])
-	n := auditCount(t, f.db)
+	n := dbtest.AuditCount(t, f.db)
 
 	// race runs try concurrently from racers goroutines, released together, and returns the
 	// index of the only one that succeeded with its result.
@@ -832,14 +807,14 @@ func TestConcurrentTransitionsOneWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameClaim(stored, got) || stored.Status != statuses[w%len(statuses)] || stored.Rationale != fmt.Sprintf("racer %d", w) || stored.Version != c.Version+2 {
+	if !sameClaim(stored, got) || deref(stored.ProposedStatus) != statuses[w%len(statuses)] || stored.ProposedRationale != fmt.Sprintf("racer %d", w) || stored.Version != c.Version+2 {
 		t.Errorf("stored %+v, winner %d returned %+v", stored, w, got)
 	}
 	events, err := f.s.FindReviewEvents(f.ctx, c.ID)
 	if err != nil || len(events) != 2 {
 		t.Errorf("review events = %d, %v; want 2", len(events), err)
 	}
-	if after := auditCount(t, f.db); after != n+2 {
+	if after := dbtest.AuditCount(t, f.db); after != n+2 {
 		t.Errorf("audit events %d -> %d, want two more", n, after)
 	}
 }

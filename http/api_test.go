@@ -6,16 +6,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"verity/claims"
+	"verity/claims/identity"
 )
 
 const (
-	editor   = claims.RoleEditor
-	viewer   = claims.RoleViewer
-	reviewer = claims.RoleReviewer
-	auditor  = claims.RoleAuditor
-	admin    = claims.RoleAdmin
+	editor   = identity.RoleEditor
+	viewer   = identity.RoleViewer
+	reviewer = identity.RoleReviewer
+	auditor  = identity.RoleAuditor
+	admin    = identity.RoleAdmin
 )
 
 func TestHealthNeedsNoToken(t *testing.T) {

@@ -5,81 +5,97 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
 )
 
-// access is what a route demands of its caller. Each route names one in routes.go, which is
-// therefore the whole role matrix.
-type access int
+// public marks routes that need no credentials.
+const public identity.Right = ""
 
-const (
-	// public routes need no token.
-	public access = iota
-	// read routes are open to every role.
-	read
-	// review routes change the workflow or evidence: reviewers, editors and admins.
-	review
-	// edit routes change articles, claims, sources and citations: editors and admins.
-	edit
-	// audits routes read the audit trail: auditors and admins.
-	audits
-	// admin routes manage users and tokens.
-	admin
-)
-
-// allows reports whether role r may use a route of this access.
-func (a access) allows(r claims.Role) bool {
-	switch a {
-	case public, read:
-		return r.Valid()
-	case review:
-		return r == claims.RoleReviewer || r == claims.RoleEditor || r == claims.RoleAdmin
-	case edit:
-		return r == claims.RoleEditor || r == claims.RoleAdmin
-	case audits:
-		return r == claims.RoleAuditor || r == claims.RoleAdmin
-	case admin:
-		return r == claims.RoleAdmin
+// authenticate finds out who makes the request, from a bearer token, and keeps the answer
+// for gate: an actor, or the error that the presented credentials earned. It decides
+// nothing about what the caller may do; the domain and gate do.
+func (s *Server) authenticate(c *gin.Context) {
+	header := c.GetHeader("Authorization")
+	if header == "" {
+		c.Next()
+		return
 	}
-	return false
+	scheme, token, ok := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		c.Set(authErrorKey, fault.New(fault.Unauthorized, "send Authorization: Bearer <token>; `verity token create --email E` makes one"))
+		c.Next()
+		return
+	}
+	u, tok, err := s.identity.Authorize(c.Request.Context(), token)
+	if err != nil {
+		if fault.Is(err, fault.Unauthorized) {
+			c.Header("WWW-Authenticate", `Bearer realm="verity", error="invalid_token"`)
+		}
+		c.Set(authErrorKey, err)
+		c.Next()
+		return
+	}
+	c.Set(actorKey, u.ActorVia(tok))
+	c.Set(tokenKey, tok)
+	c.Next()
 }
 
-func (a access) String() string {
-	return [...]string{"anyone", "any signed-in role", "reviewer, editor or admin", "editor or admin", "auditor or admin", "admin"}[a]
-}
-
-// require authenticates the bearer token and checks the route's access.
-func (s *Server) require(a access) gin.HandlerFunc {
+// gate is a route's coarse check: the caller must be authenticated and their role must
+// have the right the route's purpose needs, so that a request that can never succeed is
+// refused before any work. Every domain method checks the actor's right again itself.
+func (s *Server) gate(right identity.Right) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if a == public {
+		if right == public {
 			c.Next()
 			return
 		}
-		header := c.GetHeader("Authorization")
-		scheme, token, ok := strings.Cut(header, " ")
-		if header == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		if v, ok := c.Get(authErrorKey); ok {
+			s.writeError(c, v.(error))
+			return
+		}
+		actor, ok := actorFrom(c)
+		if !ok {
 			c.Header("WWW-Authenticate", `Bearer realm="verity"`)
 			s.writeError(c, fault.New(fault.Unauthorized, "send Authorization: Bearer <token>; `verity token create --email E` makes one"))
 			return
 		}
-		u, tok, err := s.identity.Authorize(c.Request.Context(), strings.TrimSpace(token))
-		if err != nil {
-			if fault.Is(err, fault.Unauthorized) {
-				c.Header("WWW-Authenticate", `Bearer realm="verity", error="invalid_token"`)
-			}
-			s.writeError(c, err)
-			return
-		}
-		if !a.allows(u.Role) {
-			s.writeError(c, fault.New(fault.Forbidden, "this needs the role of %s; you are %s", a, u.Role))
+		if !actor.Role.Can(right) {
+			s.writeError(c, fault.New(fault.Forbidden, "this needs the %s right (%s); you are %s", right, right.Holders(), actor.Role))
 			return
 		}
 		// The last-used time is bookkeeping: failing to write it must not fail the request.
-		if err := s.identity.MarkUsed(c.Request.Context(), tok); err != nil {
-			s.logger.Warn("could not record token use", "token_id", tok.ID, "error", err)
+		if v, ok := c.Get(tokenKey); ok {
+			tok := v.(*identity.Token)
+			if err := s.identity.MarkUsed(c.Request.Context(), tok); err != nil {
+				s.logger.Warn("could not record token use", "token_id", tok.ID, "error", err)
+			}
 		}
-		c.Set(actorKey, u.ActorVia(tok))
 		c.Next()
 	}
+}
+
+// Keys of what authenticate learns, in the gin context.
+const (
+	actorKey     = "verity.actor"
+	tokenKey     = "verity.token"
+	authErrorKey = "verity.auth_error"
+)
+
+func actorFrom(c *gin.Context) (identity.Actor, bool) {
+	v, ok := c.Get(actorKey)
+	if !ok {
+		return identity.Actor{}, false
+	}
+	return v.(identity.Actor), true
+}
+
+// actorOf returns who makes the request, on a route whose gate let them through.
+func actorOf(c *gin.Context) identity.Actor {
+	a, ok := actorFrom(c)
+	if !ok {
+		panic("actorOf on a route without a gate")
+	}
+	return a
 }

@@ -12,8 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"verity/claims"
+	"verity/claims/identity"
 )
 
 // BenchmarkGetClaimDetail serves one GET /api/v1/claims/{id} per op through the server's
@@ -30,7 +29,7 @@ func BenchmarkGetClaimDetail(b *testing.B) {
 		b.Fatalf("find a seeded claim with 3 citations: %v", err)
 	}
 	path := fmt.Sprintf("/api/v1/claims/%d", id)
-	auth := "Bearer " + e.tokens[claims.RoleViewer]
+	auth := "Bearer " + e.tokens[identity.RoleViewer]
 	get := func() *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		r.Header.Set("Authorization", auth)

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"verity/claims"
-	"verity/claims/fault"
 	"verity/provenance"
 )
 
@@ -37,23 +36,16 @@ func (s *Server) getClaimReview(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	g, err := s.provenance.ClaimGraph(ctx, id)
+	g, err := s.provenance.ClaimGraph(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}
-	if g.Claim.Stage != claims.StageClosed {
-		return fault.New(fault.Conflict, "claim %d is %s: a ClaimReview exists only for a signed-off verdict", id, g.Claim.Stage)
-	}
-	events, err := s.claims.FindReviewEvents(ctx, id)
-	if err != nil {
+	if err := g.Claim.CheckPublishable(); err != nil {
 		return err
 	}
 	var signed time.Time
-	for _, e := range events {
-		if e.Action == claims.ActionSignOff {
-			signed = e.CreatedAt
-		}
+	if g.Claim.SignedOffAt != nil {
+		signed = *g.Claim.SignedOffAt
 	}
 	c.Header("Content-Type", "application/ld+json")
 	c.JSON(http.StatusOK, claimReview(g, signed, s.baseURL(c)))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"verity/claims"
+	"verity/claims/identity"
 )
 
 func TestClaimReviewOnlyForSignedOffVerdicts(t *testing.T) {
@@ -21,7 +22,7 @@ func TestClaimReviewOnlyForSignedOffVerdicts(t *testing.T) {
 	n, _ := strconv.ParseInt(id, 10, 64)
 	rev, ed := e.users[reviewer].Actor(), e.users[editor].Actor()
 	steps := []struct {
-		actor claims.Actor
+		actor identity.Actor
 		t     claims.Transition
 	}{
 		{rev, claims.Transition{Action: claims.ActionStart}},

@@ -77,9 +77,20 @@ type ClaimResponse struct {
 	Status          string        `json:"status"`
 	Rationale       string        `json:"rationale"`
 	AssigneeID      *ID           `json:"assignee_id"`
+	Proposal        *ProposalDTO  `json:"proposal"`
+	SignedOffBy     *ID           `json:"signed_off_by"`
+	SignedOffAt     *Time         `json:"signed_off_at"`
 	Version         int64         `json:"version"`
 	CreatedAt       Time          `json:"created_at"`
 	UpdatedAt       Time          `json:"updated_at"`
+}
+
+// ProposalDTO is a verdict awaiting sign-off: not a verdict yet.
+type ProposalDTO struct {
+	Status     string `json:"status"`
+	Rationale  string `json:"rationale"`
+	ProposedBy *ID    `json:"proposed_by"`
+	ProposedAt Time   `json:"proposed_at"`
 }
 
 // ClaimDetail is a claim with the citations (each with its source) and the evidence that
@@ -92,28 +103,38 @@ type ClaimDetail struct {
 
 func claimResponse(c *claims.Claim) ClaimResponse {
 	a := c.Anchor()
-	return ClaimResponse{
+	r := ClaimResponse{
 		ID: ID(c.ID), ArticleID: ID(c.ArticleID), ArticleRevision: c.ArticleRevision,
 		Quote: c.Quote, Text: c.Text,
 		Anchor:      AnchorDTO(a),
 		AnchorState: string(c.AnchorState), Kind: string(c.Kind), Quantities: quantitiesOut(c.Quantities),
 		Stage: string(c.Stage), Status: string(c.Status), Rationale: c.Rationale,
-		AssigneeID: ptrID(c.AssigneeID), Version: c.Version,
-		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
+		AssigneeID: ptrID(c.AssigneeID), SignedOffBy: ptrID(c.SignedOffBy), SignedOffAt: fromTimePtr(c.SignedOffAt),
+		Version: c.Version, CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
 	}
+	if c.ProposedStatus != nil {
+		p := &ProposalDTO{Status: string(*c.ProposedStatus), Rationale: c.ProposedRationale, ProposedBy: ptrID(c.ProposedBy)}
+		if c.ProposedAt != nil {
+			p.ProposedAt = Time{*c.ProposedAt}
+		}
+		r.Proposal = p
+	}
+	return r
 }
 
 // claimFilter reads the filters shared by the claim listings.
-func claimFilter(q *query) claims.Filter {
-	return claims.Filter{
-		ArticleID:  q.id("article_id"),
-		Stage:      claims.Stage(q.str("stage")),
-		Status:     claims.Status(q.str("status")),
-		Kind:       claims.Kind(q.str("kind")),
-		AssigneeID: q.id("assignee_id"),
-		SourceID:   q.id("source_id"),
-		Q:          q.str("q"),
-		Limit:      q.limit(),
+func claimFilter(q *query) provenance.ClaimFilter {
+	return provenance.ClaimFilter{
+		Filter: claims.Filter{
+			ArticleID:  q.id("article_id"),
+			Stage:      claims.Stage(q.str("stage")),
+			Status:     claims.Status(q.str("status")),
+			Kind:       claims.Kind(q.str("kind")),
+			AssigneeID: q.id("assignee_id"),
+			Q:          q.str("q"),
+			Limit:      q.limit(),
+		},
+		SourceID: q.id("source_id"),
 	}
 }
 
@@ -142,7 +163,7 @@ func (s *Server) listArticleClaims(c *gin.Context) error {
 	return s.serveClaims(c, q, f)
 }
 
-func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) error {
+func (s *Server) serveClaims(c *gin.Context, q *query, f provenance.ClaimFilter) error {
 	var after claims.Key
 	if q.cursor(&after) {
 		f.After = &after
@@ -150,7 +171,7 @@ func (s *Server) serveClaims(c *gin.Context, q *query, f claims.Filter) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, more, err := s.claims.FindClaims(c.Request.Context(), f)
+	list, more, err := s.provenance.FindClaims(c.Request.Context(), f)
 	if err != nil {
 		return err
 	}

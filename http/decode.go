@@ -21,6 +21,7 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
 	"verity/provenance"
 )
 
@@ -126,7 +127,7 @@ func enums() map[string][]string {
 		"status":      strs(claims.Statuses()),
 		"action":      strs(claims.Actions()),
 		"stance":      strs(claims.Stances()),
-		"role":        strs(claims.Roles()),
+		"role":        strs(identity.Roles()),
 		"source_kind": strs(provenance.SourceKinds()),
 		"reliability": strs(provenance.Reliabilities()),
 		"relation":    strs(provenance.Relations()),

@@ -1,11 +1,13 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,6 +20,7 @@ const (
 	kindPreconditionRequired fault.Kind = "precondition_required"
 	kindUnsupportedMedia     fault.Kind = "unsupported_media_type"
 	kindMethodNotAllowed     fault.Kind = "method_not_allowed"
+	kindTimeout              fault.Kind = "timeout"
 )
 
 // statusOf is the one table from error kinds to HTTP statuses.
@@ -47,6 +50,8 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case kindTimeout:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -59,6 +64,8 @@ type Problem struct {
 	Detail   string         `json:"detail,omitempty"`
 	Instance string         `json:"instance,omitempty"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// RequestID names the request in the server's log, for reports of server errors.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // FieldProblem says what is wrong with one field of the request.
@@ -92,20 +99,67 @@ func problemOf(err error, instance string) Problem {
 
 // writeError is the one function that answers a request with an error. It logs internal
 // errors with their cause and nothing else.
+//
+// An error after the answer has begun (a CSV export failing halfway) cannot become a
+// problem document: the status and part of the body are gone. It is logged and the
+// connection is cut, so that the client sees a broken transfer instead of a short file
+// that looks whole.
 func (s *Server) writeError(c *gin.Context, err error) {
 	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
 		// The client went away; nobody reads an answer, and nothing failed on our side.
 		c.AbortWithStatus(statusClientClosedRequest)
 		return
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The request's own deadline (Server.bound) stopped it; a write it was making rolled back.
+		err = fault.Wrap(kindTimeout, err, "the request took longer than %s and was stopped; nothing it would have changed was saved", s.timeout)
+	}
 	p := problemOf(err, c.Request.URL.EscapedPath())
 	if p.Status >= 500 && !errors.Is(err, errClientGone) {
+		p.RequestID = requestIDOf(c)
 		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", p.RequestID),
 			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Any("error", err))
 	}
-	c.Header("Content-Type", "application/problem+json")
+	if c.Writer.Written() {
+		s.logger.LogAttrs(c.Request.Context(), slog.LevelWarn, "error after the answer began; cutting the connection",
+			slog.String("request_id", requestIDOf(c)), slog.Any("error", err))
+		panic(http.ErrAbortHandler)
+	}
 	c.Header("Cache-Control", "no-store")
+	if wantsPage(c) {
+		s.writeErrorPage(c, p)
+		return
+	}
+	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// wantsPage reports whether the client is a browser asking for a page rather than a
+// program calling the API: the API and exports always answer problem+json.
+func wantsPage(c *gin.Context) bool {
+	path := c.Request.URL.Path
+	if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/exports/") || path == "/healthz" || path == "/readyz" || path == "/metrics" {
+		return false
+	}
+	return strings.Contains(c.GetHeader("Accept"), "text/html")
+}
+
+// errorPageSource is the page a browser gets for an error; NewServer parses it.
+const errorPageSource = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Verity</title></head>
+<body><main><h1>{{.Title}}</h1><p>{{.Detail}}</p>
+{{with .Errors}}<ul>{{range .}}<li>{{.Field}}: {{.Message}}</li>{{end}}</ul>{{end}}
+{{with .RequestID}}<p>Request id: <code>{{.}}</code></p>{{end}}</main></body></html>
+`
+
+func (s *Server) writeErrorPage(c *gin.Context, p Problem) {
+	var buf bytes.Buffer
+	if err := s.errorPage.Execute(&buf, p); err != nil {
+		s.logger.Error("render error page", "error", err)
+	}
+	c.Data(p.Status, "text/html; charset=utf-8", buf.Bytes())
+	c.Abort()
 }
 
 var errClientGone = errors.New("client went away")

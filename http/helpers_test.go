@@ -17,7 +17,6 @@ import (
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance"
-	"verity/provenance/audit"
 	"verity/seeds"
 
 	verityhttp "verity/http"
@@ -28,8 +27,8 @@ type env struct {
 	t       testing.TB
 	db      *database.DB
 	handler http.Handler
-	tokens  map[claims.Role]string
-	users   map[claims.Role]*identity.User
+	tokens  map[identity.Role]string
+	users   map[identity.Role]*identity.User
 	seed    seeds.Result
 }
 
@@ -37,20 +36,20 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	db := dbtest.Open(t)
 	ctx := context.Background()
-	seed, err := seeds.Load(ctx, db)
+	seed, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := identity.NewStore(db)
-	e := &env{t: t, db: db, tokens: map[claims.Role]string{}, users: map[claims.Role]*identity.User{}, seed: seed}
-	for _, r := range claims.Roles() {
-		u, err := ids.CreateUser(ctx, claims.System(), identity.NewUser{
+	e := &env{t: t, db: db, tokens: map[identity.Role]string{}, users: map[identity.Role]*identity.User{}, seed: seed}
+	for _, r := range identity.Roles() {
+		u, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{
 			Email: string(r) + "@example.org", Name: "The " + string(r), Role: r, Password: "correct horse battery",
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, secret, err := ids.CreateToken(ctx, claims.System(), u.ID, "test")
+		_, secret, err := ids.CreateToken(ctx, identity.System(), u.ID, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,14 +64,14 @@ func newEnv(t testing.TB) *env {
 }
 
 // addUser creates another user with a token, for tests that need two of a role.
-func (e *env) addUser(role claims.Role, email string) (*identity.User, string) {
+func (e *env) addUser(role identity.Role, email string) (*identity.User, string) {
 	e.t.Helper()
 	ids := identity.NewStore(e.db)
-	u, err := ids.CreateUser(context.Background(), claims.System(), identity.NewUser{Email: email, Name: email, Role: role, Password: "correct horse battery"})
+	u, err := ids.CreateUser(context.Background(), identity.System(), identity.NewUser{Email: email, Name: email, Role: role, Password: "correct horse battery"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_, secret, err := ids.CreateToken(context.Background(), claims.System(), u.ID, "test")
+	_, secret, err := ids.CreateToken(context.Background(), identity.System(), u.ID, "test")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -119,7 +118,7 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 }
 
 // as is do with the token of a role.
-func (e *env) as(role claims.Role, method, path string, body any, header ...string) *httptest.ResponseRecorder {
+func (e *env) as(role identity.Role, method, path string, body any, header ...string) *httptest.ResponseRecorder {
 	e.t.Helper()
 	h := map[string]string{}
 	for i := 0; i+1 < len(header); i += 2 {
@@ -181,11 +180,7 @@ func wantProblem(t testing.TB, w *httptest.ResponseRecorder, status int, field s
 // auditCount verifies the chain and returns its length: a failed request must not change it.
 func (e *env) auditCount() int64 {
 	e.t.Helper()
-	r, err := audit.Verify(context.Background(), e.db.Reader(), "")
-	if err != nil || !r.OK {
-		e.t.Fatalf("audit chain: %+v %v", r, err)
-	}
-	return r.Count
+	return dbtest.AuditCount(e.t, e.db)
 }
 
 // claimByQuote finds a seeded claim whose quote contains s.
@@ -197,7 +192,7 @@ func (e *env) claimByQuote(s string) map[string]any {
 	}
 	for _, c := range list {
 		if strings.Contains(c.Quote, s) {
-			w := e.as(claims.RoleViewer, "GET", fmt.Sprintf("/api/v1/claims/%d", c.ID), nil)
+			w := e.as(identity.RoleViewer, "GET", fmt.Sprintf("/api/v1/claims/%d", c.ID), nil)
 			wantStatus(e.t, w, http.StatusOK)
 			return decode[map[string]any](e.t, w)
 		}

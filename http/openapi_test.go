@@ -13,14 +13,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"verity/claims/identity"
 
 	"github.com/gin-gonic/gin"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
 	oaerrors "github.com/pb33f/libopenapi-validator/errors"
-
-	"verity/claims"
 )
 
 // specOf fetches the OpenAPI document the server serves, as a client would.
@@ -171,8 +170,8 @@ func TestOpenAPISchemasAreClosed(t *testing.T) {
 
 // call is one request of the conformance test and what it must get.
 type call struct {
-	role   claims.Role // whose token to send; "" sends none
-	token  string      // a token to send instead of role's
+	role   identity.Role // whose token to send; "" sends none
+	token  string        // a token to send instead of role's
 	method string
 	path   string
 	body   any // nil, a string or []byte sent as is, or anything else as JSON
@@ -450,7 +449,7 @@ func TestOpenAPICatchesUndocumentedFields(t *testing.T) {
 	claim, _ := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	for _, tc := range []struct {
 		path   string
-		role   claims.Role
+		role   identity.Role
 		status int
 		add    func(body map[string]any)
 	}{

@@ -4,13 +4,22 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"verity/claims/identity"
 )
 
-// routes lists the whole HTTP surface with the access each route demands: this table is the
-// role matrix.
+// routes lists the whole HTTP surface with the right each route's purpose needs: with the
+// table of roles and rights in claims/identity, this is the role matrix.
 func (s *Server) routes() {
-	r := func(method, path string, a access, h func(*gin.Context) error) {
-		s.engine.Handle(method, path, s.require(a), s.handle(h))
+	const (
+		read   = identity.Read
+		review = identity.Review
+		edit   = identity.Edit
+		audits = identity.Audit
+		admin  = identity.Administer
+	)
+	r := func(method, path string, right identity.Right, h func(*gin.Context) error) {
+		s.engine.Handle(method, path, s.gate(right), s.handle(h))
 	}
 	r("GET", "/healthz", public, s.health)
 	r("GET", "/api/openapi.json", public, s.openAPI)

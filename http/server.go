@@ -2,8 +2,11 @@ package http
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,8 +33,10 @@ type Server struct {
 	validate   *validator.Validate
 	engine     *gin.Engine
 	maxUpload  int64
+	timeout    time.Duration
 	publicURL  string
 	openAPIDoc openAPIDocument
+	errorPage  *template.Template
 }
 
 // Deps are what the server is built from; main wires them.
@@ -46,7 +51,14 @@ type Deps struct {
 	// PublicURL is where readers reach Verity (https://factcheck.example.org), for links
 	// meant to be published, such as a ClaimReview's url. Empty uses the request's host.
 	PublicURL string
+	// RequestTimeout bounds the work of one request; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout bounds the work of one request. It stays well inside the server's
+// WriteTimeout, so that a write still running when it expires is rolled back while the
+// client can still be told, instead of committing after the client was cut off.
+const DefaultRequestTimeout = 60 * time.Second
 
 // DefaultMaxUploadBytes bounds an evidence attachment unless configured otherwise.
 const DefaultMaxUploadBytes = 20 << 20
@@ -61,9 +73,11 @@ func NewServer(d Deps) *Server {
 		identity:   d.Identity,
 		logger:     d.Logger,
 		maxUpload:  d.MaxUploadBytes,
+		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
+		errorPage:  template.Must(template.New("error").Parse(errorPageSource)),
 	}
 	e := gin.New()
 	// Verity is reached directly or through a proxy the operator configures later; until
@@ -73,7 +87,7 @@ func NewServer(d Deps) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverPanics, s.logRequests)
+	e.Use(s.recoverPanics, s.requestID, s.logRequests, s.bound, s.authenticate)
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, fault.New(fault.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -82,6 +96,9 @@ func NewServer(d Deps) *Server {
 	})
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
 	}
 	s.engine = e
 	s.routes()
@@ -111,6 +128,7 @@ func (s *Server) logRequests(c *gin.Context) {
 		level = slog.LevelError
 	}
 	s.logger.LogAttrs(c.Request.Context(), level, "request",
+		slog.String("request_id", requestIDOf(c)),
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
@@ -154,9 +172,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 const shutdownGrace = 15 * time.Second
 
-// actorOf returns who makes the request, as the require middleware authenticated them.
-func actorOf(c *gin.Context) claims.Actor {
-	return c.MustGet(actorKey).(claims.Actor)
+// bound gives the request's work a deadline: the database calls below watch the context, so
+// a write that cannot finish in time rolls back rather than committing for a client that
+// has been told it failed.
+func (s *Server) bound(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
 }
 
-const actorKey = "verity.actor"
+// requestID names each request with a random id, sent back as X-Request-ID and logged with
+// the request and any error, so that a reader who reports a failure can point at its log
+// lines without seeing them.
+func (s *Server) requestID(c *gin.Context) {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on Linux
+	id := hex.EncodeToString(b[:])
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+const requestIDKey = "verity.request_id"
+
+func requestIDOf(c *gin.Context) string { return c.GetString(requestIDKey) }

@@ -50,27 +50,31 @@ type TokenRequest struct {
 }
 
 // TokenResponse describes a token; Token, the secret, is present only in the answer to its
-// creation.
+// creation. CreatedBy and CreatedByCLI name who made it, and so saw its secret: an admin,
+// the command-line operator (user@host), both when the admin acted through a token the
+// command line made, or neither for a token Verity made itself.
 type TokenResponse struct {
-	ID         ID     `json:"id"`
-	UserID     ID     `json:"user_id"`
-	Name       string `json:"name"`
-	CreatedAt  Time   `json:"created_at"`
-	LastUsedAt *Time  `json:"last_used_at"`
-	RevokedAt  *Time  `json:"revoked_at"`
-	Token      string `json:"token,omitempty"`
+	ID           ID      `json:"id"`
+	UserID       ID      `json:"user_id"`
+	Name         string  `json:"name"`
+	CreatedBy    *ID     `json:"created_by"`
+	CreatedByCLI *string `json:"created_by_cli"`
+	CreatedAt    Time    `json:"created_at"`
+	LastUsedAt   *Time   `json:"last_used_at"`
+	RevokedAt    *Time   `json:"revoked_at"`
+	Token        string  `json:"token,omitempty"`
 }
 
 func tokenResponse(t *identity.Token) TokenResponse {
 	return TokenResponse{
-		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedAt: Time{t.CreatedAt},
-		LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
+		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedBy: ptrID(t.CreatedBy), CreatedByCLI: t.CreatedByCLI,
+		CreatedAt: Time{t.CreatedAt}, LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
 	}
 }
 
 func (s *Server) listUsers(c *gin.Context) error {
 	q := newQuery(c)
-	f := identity.UserFilter{Role: claims.Role(q.str("role")), Limit: q.limit()}
+	f := identity.UserFilter{Role: identity.Role(q.str("role")), Limit: q.limit()}
 	var after claims.Key
 	if q.cursor(&after) {
 		f.AfterID = after.ID
@@ -96,7 +100,7 @@ func (s *Server) createUser(c *gin.Context) error {
 		return err
 	}
 	u, err := s.identity.CreateUser(c.Request.Context(), actorOf(c), identity.NewUser{
-		Email: req.Email, Name: req.Name, Role: claims.Role(req.Role), Password: req.Password,
+		Email: req.Email, Name: req.Name, Role: identity.Role(req.Role), Password: req.Password,
 	})
 	if err != nil {
 		return err
@@ -130,7 +134,7 @@ func (s *Server) updateUser(c *gin.Context) error {
 	}
 	u := identity.UserUpdate{Name: req.Name, Disabled: req.Disabled, Password: req.Password}
 	if req.Role != nil {
-		r := claims.Role(*req.Role)
+		r := identity.Role(*req.Role)
 		u.Role = &r
 	}
 	user, err := s.identity.UpdateUser(c.Request.Context(), actorOf(c), id, u)

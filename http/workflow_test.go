@@ -16,7 +16,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"verity/claims"
 	"verity/claims/identity"
 	"verity/migrations/dbtest"
 )
@@ -31,7 +30,7 @@ func TestRoleMatrix(t *testing.T) {
 	wantStatus(t, w, http.StatusCreated)
 	evidence := decode[map[string]any](t, w)["id"].(string)
 	sum := uploadEvidence(t, e, claim, []byte("matrix attachment"))
-	spare, _, err := identity.NewStore(e.db).CreateToken(ctx, claims.System(), e.users[viewer].ID, "spare")
+	spare, _, err := identity.NewStore(e.db).CreateToken(ctx, identity.System(), e.users[viewer].ID, "spare")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +39,7 @@ func TestRoleMatrix(t *testing.T) {
 		"/evidence/:id": evidence, "/users/:id": fmt.Sprint(e.users[viewer].ID), ":token_id": fmt.Sprint(spare.ID),
 		":sha256": sum,
 	}
-	allowed := map[string][]claims.Role{
+	allowed := map[string][]identity.Role{
 		"read":   {viewer, reviewer, editor, auditor, admin},
 		"review": {reviewer, editor, admin},
 		"edit":   {editor, admin},
@@ -123,7 +122,7 @@ func TestRoleMatrix(t *testing.T) {
 			if w.Code != http.StatusUnauthorized {
 				t.Errorf("bad token: %d", w.Code)
 			}
-			for _, role := range claims.Roles() {
+			for _, role := range identity.Roles() {
 				w := e.do(req{method: rt.Method, path: path, body: body, header: header, token: e.tokens[role]})
 				may := false
 				for _, r := range allowed[class] {
@@ -155,7 +154,7 @@ func uploadEvidence(t testing.TB, e *env, claim string, content []byte) string {
 	return decode[map[string]any](t, w)["attachment"].(map[string]any)["sha256"].(string)
 }
 
-func (e *env) multipart(role claims.Role, path string, fields map[string]string, filename string, content []byte) *httptest.ResponseRecorder {
+func (e *env) multipart(role identity.Role, path string, fields map[string]string, filename string, content []byte) *httptest.ResponseRecorder {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -257,7 +256,7 @@ func TestWorkflowFromOpenToClosed(t *testing.T) {
 	c := e.claimByQuote("just 2,200 fighters")
 	id := c["id"].(string)
 	rev, ed := e.tokens[reviewer], e.tokens[editor]
-	_, ed2 := e.addUser(claims.RoleEditor, "second-editor@example.org")
+	_, ed2 := e.addUser(identity.RoleEditor, "second-editor@example.org")
 
 	w := e.transition(rev, id, `"1"`, map[string]any{"action": "propose", "status": "verified", "rationale": "x"})
 	wantProblem(t, w, http.StatusConflict, "")
@@ -488,7 +487,7 @@ func TestFourEyesHoldWhicheverSideTheTokenIsOn(t *testing.T) {
 		wantStatus(t, w, http.StatusCreated)
 		return decode[map[string]any](t, w)["token"].(string)
 	}
-	second, _ := e.addUser(claims.RoleEditor, "second-editor@example.org")
+	second, _ := e.addUser(identity.RoleEditor, "second-editor@example.org")
 	viaEditor, viaSecond := mint(e.users[editor].ID), mint(second.ID)
 	for name, signer := range map[string]string{"the admin themself": e.tokens[admin], "another minted token": viaSecond} {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"verity/claims"
+	"verity/claims/identity"
 	"verity/migrations/dbtest"
 	"verity/provenance"
 )
@@ -26,7 +27,7 @@ func BenchmarkFindClaimWithCitations(b *testing.B) {
 	db := dbtest.Open(b)
 	cs := claims.NewStore(db)
 	ps := provenance.NewStore(db)
-	system := claims.System()
+	system := identity.System()
 
 	const nClaims = 50
 	var sb strings.Builder

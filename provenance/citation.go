@@ -10,6 +10,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
@@ -31,23 +33,24 @@ const (
 func Relations() []Relation { return []Relation{AttributedTo, QuotedFrom, DerivedFrom} }
 
 // Citation links a claim to a source it rests on, with the attribution as the article wrote
-// it and where in the source the claim is found.
+// it and where in the source the claim is found. Its JSON form is the snapshot the audit
+// trail records.
 type Citation struct {
 	bun.BaseModel `bun:"table:citations"`
 
-	ID       int64 `bun:"id,pk,autoincrement"`
-	ClaimID  int64 `bun:"claim_id"`
-	SourceID int64 `bun:"source_id"`
+	ID       int64 `bun:"id,pk,autoincrement" json:"id"`
+	ClaimID  int64 `bun:"claim_id" json:"claim_id"`
+	SourceID int64 `bun:"source_id" json:"source_id"`
 	// Attribution is the article's wording, e.g. "said an Indian official, who closely
 	// tracks Afghanistan".
-	Attribution string `bun:"attribution"`
+	Attribution string `bun:"attribution" json:"attribution"`
 	// Locator is where in the source: a page, a paragraph, a timestamp.
-	Locator   string    `bun:"locator"`
-	Relation  Relation  `bun:"relation"`
-	CreatedBy *int64    `bun:"created_by"`
-	CreatedAt time.Time `bun:"created_at"`
+	Locator   string    `bun:"locator" json:"locator"`
+	Relation  Relation  `bun:"relation" json:"relation"`
+	CreatedBy *int64    `bun:"created_by" json:"created_by"`
+	CreatedAt time.Time `bun:"created_at" json:"created_at"`
 
-	Source *Source `bun:"rel:belongs-to,join:source_id=id"`
+	Source *Source `bun:"rel:belongs-to,join:source_id=id" json:"-"`
 }
 
 // NewCitation is what an editor gives to cite a source for a claim.
@@ -65,8 +68,8 @@ func (n *NewCitation) normalize() error {
 	if n.SourceID <= 0 {
 		errs.Add("source_id", "is required")
 	}
-	checkText(errs, "attribution", &n.Attribution, MaxText, false)
-	checkText(errs, "locator", &n.Locator, MaxText, false)
+	text.Clean(errs, "attribution", &n.Attribution, MaxText, false)
+	text.Clean(errs, "locator", &n.Locator, MaxText, false)
 	if n.Relation == "" {
 		n.Relation = AttributedTo
 	}
@@ -76,51 +79,61 @@ func (n *NewCitation) normalize() error {
 	return errs.Err()
 }
 
-func citationAudit(c *Citation) map[string]any {
-	return map[string]any{
-		"id": c.ID, "claim_id": c.ClaimID, "source_id": c.SourceID,
-		"attribution": c.Attribution, "locator": c.Locator, "relation": c.Relation,
+// CreateCitation cites a source for a claim and returns the citation with its source. It
+// needs the edit right. It returns NotFound when the claim does not exist; Invalid when the
+// source does not exist (on source_id) or a field is bad; Conflict when the claim awaits
+// sign-off or is closed (its citations are part of what the verdict rests on) or the same
+// citation is already there.
+func (s *Store) CreateCitation(ctx context.Context, actor identity.Actor, n NewCitation) (*Citation, error) {
+	if err := actor.Require(identity.Edit, "citing a source"); err != nil {
+		return nil, err
 	}
-}
-
-// CreateCitation cites a source for a claim and returns the citation with its source.
-// Editors may call it. It returns NotFound when the claim does not exist, and Invalid when
-// the source does not exist (on source_id) or a field is bad.
-func (s *Store) CreateCitation(ctx context.Context, actor claims.Actor, n NewCitation) (*Citation, error) {
 	if err := n.normalize(); err != nil {
 		return nil, err
 	}
-	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Citation, error) {
-		return CreateCitationTx(ctx, tx, actor, n)
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Citation, error) {
+		in := s.In(tx)
+		c, err := in.claims.FindClaimByID(ctx, n.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.CheckUnfrozen("change its citations"); err != nil {
+			return nil, err
+		}
+		return in.createCitation(ctx, tx, actor, n)
 	})
 }
 
-// CreateCitationTx is CreateCitation inside a caller's transaction, for loaders. It returns
-// the same error kinds.
-func CreateCitationTx(ctx context.Context, tx *database.Tx, actor claims.Actor, n NewCitation) (*Citation, error) {
-	if err := n.normalize(); err != nil {
-		return nil, err
-	}
-	if err := claimExists(ctx, tx, n.ClaimID); err != nil {
-		return nil, err
-	}
-	src, err := findSource(ctx, tx, n.SourceID)
+// createCitation inserts a citation of a claim known to exist and be open to change.
+func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewCitation) (*Citation, error) {
+	src, err := s.FindSourceByID(ctx, n.SourceID)
 	if fault.Is(err, fault.NotFound) {
 		return nil, fault.Field("source_id", fmt.Sprintf("source %d does not exist", n.SourceID))
 	}
 	if err != nil {
 		return nil, err
 	}
+	dup, err := tx.NewSelect().Model((*Citation)(nil)).
+		Where("claim_id = ? AND source_id = ? AND relation = ? AND attribution = ? AND locator = ?",
+			n.ClaimID, n.SourceID, n.Relation, n.Attribution, n.Locator).
+		Exists(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("look for a duplicate citation of claim %d: %w", n.ClaimID, err)
+	}
+	if dup {
+		return nil, fault.New(fault.Conflict, "claim %d already cites source %d with this relation, attribution and locator", n.ClaimID, n.SourceID)
+	}
 	c := &Citation{
 		ClaimID: n.ClaimID, SourceID: n.SourceID, Attribution: n.Attribution, Locator: n.Locator,
 		Relation: n.Relation, CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("insert citation of claim %d: %w", n.ClaimID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
-		After: citationAudit(c),
+		Actor: actor.Audit(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
+
+		After: c,
 	}); err != nil {
 		return nil, err
 	}
@@ -128,45 +141,104 @@ func CreateCitationTx(ctx context.Context, tx *database.Tx, actor claims.Actor, 
 	return c, nil
 }
 
-// claimExists returns NotFound unless the claim exists. It reads the claims table directly
-// because claims.Store reads only through the database's reader, which cannot see a claim
-// created earlier in the caller's still open transaction.
-func claimExists(ctx context.Context, db bun.IDB, id int64) error {
-	ok, err := db.NewSelect().Model((*claims.Claim)(nil)).Where("id = ?", id).Exists(ctx)
-	if err != nil {
-		return database.Translate(err)
+// CitedClaim is a claim to create together with the citations it rests on.
+type CitedClaim struct {
+	claims.NewClaim
+	// Citations name their sources; their ClaimID is ignored.
+	Citations []NewCitation
+}
+
+// Created is a claim created with its citations.
+type Created struct {
+	Claim     *claims.Claim
+	Citations []*Citation
+}
+
+// CreateClaims creates claims with their citations in one transaction: all of them or, on
+// any error, none. It needs the edit right and returns the error kinds of
+// claims.Store.CreateClaims and CreateCitation; field errors of the j-th citation of a claim
+// are reported as citations[j].field (claims[i].citations[j].field in a batch of several).
+func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []CitedClaim) ([]Created, error) {
+	if err := actor.Require(identity.Edit, "creating a claim"); err != nil {
+		return nil, err
 	}
-	if !ok {
-		return fault.New(fault.NotFound, "claim %d not found", id)
+	for i := range list {
+		for j := range list[i].Citations {
+			if err := list[i].Citations[j].normalize(); err != nil {
+				return nil, fieldsUnder(err, citationField(i, j, len(list)))
+			}
+		}
 	}
-	return nil
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]Created, error) {
+		in := s.In(tx)
+		news := make([]claims.NewClaim, len(list))
+		for i, c := range list {
+			news[i] = c.NewClaim
+		}
+		made, err := in.claims.CreateClaims(ctx, actor, news)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Created, len(made))
+		for i, c := range made {
+			out[i].Claim = c
+			for j, n := range list[i].Citations {
+				n.ClaimID = c.ID
+				ct, err := in.createCitation(ctx, tx, actor, n)
+				if err != nil {
+					return nil, fieldsUnder(err, citationField(i, j, len(list)))
+				}
+				out[i].Citations = append(out[i].Citations, ct)
+			}
+		}
+		return out, nil
+	})
+}
+
+func citationField(i, j, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("claims[%d].citations[%d]", i, j)
+	}
+	return fmt.Sprintf("citations[%d]", j)
+}
+
+// fieldsUnder prefixes the fields of an Invalid error with prefix and a dot.
+func fieldsUnder(err error, prefix string) error {
+	e := fault.As(err)
+	if e.Kind != fault.Invalid || len(e.Fields) == 0 {
+		return err
+	}
+	fields := fault.Fields{}
+	for name, msg := range e.Fields {
+		fields.Add(prefix+"."+name, msg)
+	}
+	return fields.Err()
 }
 
 // FindCitationsByClaim returns a claim's citations in the order they were made, each with its
 // source; a claim without citations gets an empty list. It returns NotFound for a missing
 // claim.
 func (s *Store) FindCitationsByClaim(ctx context.Context, claimID int64) ([]*Citation, error) {
-	db := s.db.Reader()
-	cits, err := findCitations(ctx, db, claimID)
+	cits, err := s.findCitations(ctx, claimID)
 	// Citations prove their claim exists; only an empty answer needs asking whether it does,
 	// which keeps the claim detail, the hottest read, at one query here.
 	if err != nil || len(cits) > 0 {
 		return cits, err
 	}
-	if err := claimExists(ctx, db, claimID); err != nil {
+	if _, err := s.claims.FindClaimByID(ctx, claimID); err != nil {
 		return nil, err
 	}
 	return cits, nil
 }
 
-func findCitations(ctx context.Context, db bun.IDB, claimID int64) ([]*Citation, error) {
+func (s *Store) findCitations(ctx context.Context, claimID int64) ([]*Citation, error) {
 	cs := []*Citation{}
-	err := db.NewSelect().Model(&cs).Relation("Source").
+	err := s.scope.Read().NewSelect().Model(&cs).Relation("Source").
 		Where("?TableAlias.claim_id = ?", claimID).
 		OrderExpr("?TableAlias.id ASC").
 		Scan(ctx)
 	if err != nil {
-		return nil, database.Translate(err)
+		return nil, fmt.Errorf("list citations of claim %d: %w", claimID, database.Translate(err))
 	}
 	return cs, nil
 }
@@ -178,12 +250,11 @@ func (s *Store) FindCitationsBySource(ctx context.Context, sourceID int64, after
 	if limit <= 0 {
 		return nil, false, fault.Field("limit", "must be positive")
 	}
-	db := s.db.Reader()
-	if _, err := findSource(ctx, db, sourceID); err != nil {
+	if _, err := s.FindSourceByID(ctx, sourceID); err != nil {
 		return nil, false, err
 	}
 	citations = []*Citation{}
-	q := db.NewSelect().Model(&citations).Relation("Source").
+	q := s.scope.Read().NewSelect().Model(&citations).Relation("Source").
 		Where("?TableAlias.source_id = ?", sourceID).
 		OrderExpr("?TableAlias.id ASC").
 		Limit(int64(limit + 1))
@@ -191,10 +262,24 @@ func (s *Store) FindCitationsBySource(ctx context.Context, sourceID int64, after
 		q = q.Where("?TableAlias.id > ?", afterID)
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, false, database.Translate(err)
+		return nil, false, fmt.Errorf("list citations of source %d: %w", sourceID, database.Translate(err))
 	}
-	if len(citations) > limit {
-		return citations[:limit], true, nil
+	citations, more = database.Trim(citations, limit)
+	return citations, more, nil
+}
+
+// ClaimFilter selects claims as claims.Filter does, and also by a source they cite.
+type ClaimFilter struct {
+	claims.Filter
+	// SourceID keeps the claims that cite the source.
+	SourceID int64
+}
+
+// FindClaims lists claims as claims.Store.FindClaims does, narrowed to those citing
+// f.SourceID when it is set.
+func (s *Store) FindClaims(ctx context.Context, f ClaimFilter) ([]*claims.Claim, bool, error) {
+	if f.SourceID > 0 {
+		f.Within = s.scope.Read().NewSelect().Model((*Citation)(nil)).Column("claim_id").Where("source_id = ?", f.SourceID)
 	}
-	return citations, false, nil
+	return s.claims.FindClaims(ctx, f.Filter)
 }

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/dbtest"
 	"verity/provenance"
 )
 
@@ -20,7 +21,7 @@ func TestCreateCitation(t *testing.T) {
 
 	t.Run("defaults and loads the source", func(t *testing.T) {
 		seq := headSeq(t, db)
-		ci, err := st.CreateCitation(ctx, claims.System(), provenance.NewCitation{
+		ci, err := st.CreateCitation(ctx, identity.System(), provenance.NewCitation{
 			ClaimID: c.ID, SourceID: official.ID, Attribution: " said an Indian official ", Locator: "para 3",
 		})
 		if err != nil {
@@ -55,8 +56,8 @@ func TestCreateCitation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, seq := countRows(t, db, "citations"), headSeq(t, db)
-			_, err := st.CreateCitation(ctx, claims.System(), tc.n)
-			wantKind(t, err, tc.kind)
+			_, err := st.CreateCitation(ctx, identity.System(), tc.n)
+			dbtest.WantKind(t, err, tc.kind, "")
 			if tc.field != "" {
 				wantFields(t, err, tc.field)
 			}
@@ -84,7 +85,7 @@ func TestFindCitations(t *testing.T) {
 
 	cite := func(claimID, sourceID int64, rel provenance.Relation) int64 {
 		t.Helper()
-		ci, err := st.CreateCitation(ctx, claims.System(), provenance.NewCitation{ClaimID: claimID, SourceID: sourceID, Relation: rel})
+		ci, err := st.CreateCitation(ctx, identity.System(), provenance.NewCitation{ClaimID: claimID, SourceID: sourceID, Relation: rel})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func TestFindCitations(t *testing.T) {
 
 	t.Run("missing claim", func(t *testing.T) {
 		_, err := st.FindCitationsByClaim(ctx, 999)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 	})
 
 	t.Run("by source, paged", func(t *testing.T) {
@@ -153,7 +154,7 @@ func TestFindCitations(t *testing.T) {
 
 	t.Run("by source, errors", func(t *testing.T) {
 		_, _, err := st.FindCitationsBySource(ctx, 999, 0, 10)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		_, _, err = st.FindCitationsBySource(ctx, un.ID, 0, 0)
 		wantFields(t, err, "limit")
 	})

@@ -7,8 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/dbtest"
 	"verity/provenance"
 )
 
@@ -65,8 +66,8 @@ func TestAddDerivation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, seq := countRows(t, db, "source_derivations"), headSeq(t, db)
-			_, err := st.AddDerivation(ctx, claims.System(), tc.source, tc.from, tc.note)
-			wantKind(t, err, tc.kind)
+			_, err := st.AddDerivation(ctx, identity.System(), tc.source, tc.from, tc.note)
+			dbtest.WantKind(t, err, tc.kind, "")
 			if tc.field != "" {
 				wantFields(t, err, tc.field)
 			}
@@ -80,7 +81,7 @@ func TestAddDerivation(t *testing.T) {
 	}
 
 	t.Run("a shortcut along the chain is no cycle", func(t *testing.T) {
-		if _, err := st.AddDerivation(ctx, claims.System(), s[0], s[3], ""); err != nil {
+		if _, err := st.AddDerivation(ctx, identity.System(), s[0], s[3], ""); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -97,7 +98,7 @@ func TestFindUpstreamAndDownstream(t *testing.T) {
 	}
 	edge := func(a, b string) {
 		t.Helper()
-		if _, err := st.AddDerivation(ctx, claims.System(), src[a], src[b], ""); err != nil {
+		if _, err := st.AddDerivation(ctx, identity.System(), src[a], src[b], ""); err != nil {
 			t.Fatalf("%s <- %s: %v", a, b, err)
 		}
 	}
@@ -158,9 +159,9 @@ func TestFindUpstreamAndDownstream(t *testing.T) {
 
 	t.Run("missing source", func(t *testing.T) {
 		_, err := st.FindUpstream(ctx, 999)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		_, err = st.FindDownstream(ctx, 999)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 	})
 }
 
@@ -179,11 +180,11 @@ func TestConcurrentDerivationsCannotFormACycle(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, errs[i][0] = st.AddDerivation(ctx, claims.System(), a, b, "")
+			_, errs[i][0] = st.AddDerivation(ctx, identity.System(), a, b, "")
 		}()
 		go func() {
 			defer wg.Done()
-			_, errs[i][1] = st.AddDerivation(ctx, claims.System(), b, a, "")
+			_, errs[i][1] = st.AddDerivation(ctx, identity.System(), b, a, "")
 		}()
 	}
 	wg.Wait()

@@ -26,19 +26,18 @@ type Graph struct {
 }
 
 // ClaimGraph follows a claim to its article, its cited sources and everything upstream of
-// them. Viewers may call it. It returns NotFound for a missing claim.
+// them. It only reads, so anyone who may read may call it. It returns NotFound for a missing
+// claim.
 func (s *Store) ClaimGraph(ctx context.Context, claimID int64) (*Graph, error) {
-	cs := claims.NewStore(s.db)
-	c, err := cs.FindClaimByID(ctx, claimID)
+	c, err := s.claims.FindClaimByID(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}
-	a, err := cs.FindArticleByID(ctx, c.ArticleID)
+	a, err := s.claims.FindArticleByID(ctx, c.ArticleID)
 	if err != nil {
 		return nil, err
 	}
-	db := s.db.Reader()
-	cits, err := findCitations(ctx, db, claimID)
+	cits, err := s.findCitations(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +51,7 @@ func (s *Store) ClaimGraph(ctx context.Context, claimID int64) (*Graph, error) {
 			roots = append(roots, ci.SourceID)
 		}
 	}
-	edges, err := reachableUpstream(ctx, db, roots)
+	edges, err := s.reachableUpstream(ctx, roots)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +64,14 @@ func (s *Store) ClaimGraph(ctx context.Context, claimID int64) (*Graph, error) {
 			}
 		}
 	}
-	upstream, err := findSources(ctx, db, missing)
+	upstream, err := s.findSources(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
 	for id, src := range upstream {
 		sources[id] = src
 	}
-	evidence, err := cs.FindEvidence(ctx, claimID)
+	evidence, err := s.claims.FindEvidence(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"verity/claims"
+	"verity/claims/identity"
 	"verity/provenance"
 )
 
@@ -14,7 +15,7 @@ func TestGraphCarriesEvidence(t *testing.T) {
 	ctx := context.Background()
 	st := provenance.NewStore(db)
 	c := mustClaim(t, db, "The report counted 2,200 fighters.", "2,200 fighters")
-	rev := claims.Actor{UserID: mustUser(t, db, "rev@example.org").UserID, Role: claims.RoleReviewer}
+	rev := identity.Actor{UserID: mustUser(t, db, "rev@example.org").UserID, Role: identity.RoleReviewer}
 	cs := claims.NewStore(db)
 	kept, err := cs.AddEvidence(ctx, rev, claims.NewEvidence{ClaimID: c.ID, URL: "https://example.org/r", Title: "Report", Stance: claims.StanceSupports})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/migrations/dbtest"
 	"verity/provenance"
 )
 
@@ -43,14 +45,14 @@ func newGraphFixture(t *testing.T, st *provenance.Store, c *claims.Claim) graphF
 		{ClaimID: c.ID, SourceID: f.src["person"].ID, Attribution: "said Jane Doe", Relation: provenance.AttributedTo},
 		{ClaimID: c.ID, SourceID: f.src["report"].ID, Locator: "p. 12", Relation: provenance.QuotedFrom},
 	} {
-		if _, err := st.CreateCitation(ctx, claims.System(), n); err != nil {
+		if _, err := st.CreateCitation(ctx, identity.System(), n); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, e := range [][2]string{
 		{"report", "government"}, {"report", "dataset"}, {"dataset", "document"}, {"government", "agency"}, {"outsider", "agency"},
 	} {
-		if _, err := st.AddDerivation(ctx, claims.System(), f.src[e[0]].ID, f.src[e[1]].ID, e[0]+" draws on "+e[1]); err != nil {
+		if _, err := st.AddDerivation(ctx, identity.System(), f.src[e[0]].ID, f.src[e[1]].ID, e[0]+" draws on "+e[1]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -114,7 +116,7 @@ func TestClaimGraph(t *testing.T) {
 
 	t.Run("missing claim", func(t *testing.T) {
 		_, err := st.ClaimGraph(ctx, 999)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 	})
 }
 

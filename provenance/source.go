@@ -12,6 +12,8 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
@@ -62,29 +64,30 @@ func Reliabilities() []Reliability {
 	return []Reliability{ReliabilityA, ReliabilityB, ReliabilityC, ReliabilityD, ReliabilityE, ReliabilityF}
 }
 
-// Limits on source and citation text, in bytes.
+// Limits on source and citation text, in characters.
 const (
 	MaxText  = 1000
 	MaxNotes = 10000
 )
 
-// Source is someone or something a claim's facts come from.
+// Source is someone or something a claim's facts come from. Its JSON form is the snapshot the
+// audit trail records.
 type Source struct {
 	bun.BaseModel `bun:"table:sources"`
 
-	ID          int64       `bun:"id,pk,autoincrement"`
-	Kind        SourceKind  `bun:"kind"`
-	Name        string      `bun:"name"`
-	Affiliation string      `bun:"affiliation"`
-	URL         string      `bun:"url"`
-	Publisher   string      `bun:"publisher"`
-	PublishedAt *time.Time  `bun:"published_at"`
-	Reliability Reliability `bun:"reliability"`
-	Notes       string      `bun:"notes"`
-	Version     int64       `bun:"version"`
-	CreatedBy   *int64      `bun:"created_by"`
-	CreatedAt   time.Time   `bun:"created_at"`
-	UpdatedAt   time.Time   `bun:"updated_at"`
+	ID          int64       `bun:"id,pk,autoincrement" json:"id"`
+	Kind        SourceKind  `bun:"kind" json:"kind"`
+	Name        string      `bun:"name" json:"name"`
+	Affiliation string      `bun:"affiliation" json:"affiliation"`
+	URL         string      `bun:"url" json:"url"`
+	Publisher   string      `bun:"publisher" json:"publisher"`
+	PublishedAt *time.Time  `bun:"published_at" json:"published_at"`
+	Reliability Reliability `bun:"reliability" json:"reliability"`
+	Notes       string      `bun:"notes" json:"notes"`
+	Version     int64       `bun:"version" json:"version"`
+	CreatedBy   *int64      `bun:"created_by" json:"created_by"`
+	CreatedAt   time.Time   `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time   `bun:"updated_at" json:"updated_at"`
 }
 
 // SourceFields are the fields an editor sets when creating a source.
@@ -117,19 +120,23 @@ type SourceUpdate struct {
 func (f *SourceFields) normalize() error {
 	errs := fault.Fields{}
 	checkKind(errs, f.Kind)
-	checkText(errs, "name", &f.Name, MaxText, true)
-	checkText(errs, "affiliation", &f.Affiliation, MaxText, false)
+	text.Clean(errs, "name", &f.Name, MaxText, true)
+	text.Clean(errs, "affiliation", &f.Affiliation, MaxText, false)
 	checkURL(errs, &f.URL)
-	checkText(errs, "publisher", &f.Publisher, MaxText, false)
+	text.Clean(errs, "publisher", &f.Publisher, MaxText, false)
 	f.PublishedAt = claims.StoredTime(errs, "published_at", f.PublishedAt)
 	f.Reliability = checkReliability(errs, f.Reliability)
-	checkText(errs, "notes", &f.Notes, MaxNotes, false)
+	text.Clean(errs, "notes", &f.Notes, MaxNotes, false)
 	return errs.Err()
 }
 
 // normalize checks the fields u sets. It replaces u's pointers rather than writing through
 // them, so that the caller's values are left as they were.
 func (u *SourceUpdate) normalize() error {
+	if u.Kind == nil && u.Name == nil && u.Affiliation == nil && u.URL == nil && u.Publisher == nil &&
+		u.PublishedAt == nil && u.Reliability == nil && u.Notes == nil {
+		return fault.New(fault.Invalid, "nothing to change: give kind, name, affiliation, url, publisher, published_at, reliability or notes")
+	}
 	errs := fault.Fields{}
 	if u.Kind != nil {
 		checkKind(errs, *u.Kind)
@@ -142,7 +149,7 @@ func (u *SourceUpdate) normalize() error {
 		if name == "url" {
 			checkURL(errs, &v)
 		} else {
-			checkText(errs, name, &v, max, required)
+			text.Clean(errs, name, &v, max, required)
 		}
 		*p = &v
 	}
@@ -189,33 +196,11 @@ func (u *SourceUpdate) apply(s *Source) {
 	}
 }
 
-// checkText normalizes a text field as claims stores text (NFC, valid UTF-8, no NUL),
-// trims it and records what is wrong with it, so that the caller hears of every bad field at
-// once instead of one per request.
-func checkText(errs fault.Fields, name string, v *string, max int, required bool) {
-	s, err := claims.NormalizeText(name, *v)
-	if err != nil {
-		msg := fault.As(err).Fields[name]
-		if msg == "" {
-			msg = "is not acceptable text"
-		}
-		errs.Add(name, msg)
-		return
-	}
-	*v = strings.TrimSpace(s)
-	switch {
-	case required && *v == "":
-		errs.Add(name, "is required")
-	case len(*v) > max:
-		errs.Add(name, fmt.Sprintf("must be at most %d bytes", max))
-	}
-}
-
 // checkURL accepts only absolute web addresses: a URL is rendered as a link on reviewer
 // pages and exported in provenance documents, where a javascript: or relative one would be
 // either dangerous or meaningless.
 func checkURL(errs fault.Fields, v *string) {
-	checkText(errs, "url", v, MaxText, false)
+	text.Clean(errs, "url", v, MaxText, false)
 	if *v == "" {
 		return
 	}
@@ -241,68 +226,56 @@ func checkReliability(errs fault.Fields, r Reliability) Reliability {
 	return r
 }
 
-// sourceAudit is what the audit trail records of a source.
-func sourceAudit(s *Source) map[string]any {
-	return map[string]any{
-		"id": s.ID, "kind": s.Kind, "name": s.Name, "affiliation": s.Affiliation, "url": s.URL,
-		"publisher": s.Publisher, "published_at": s.PublishedAt, "reliability": s.Reliability,
-		"notes": s.Notes, "version": s.Version,
-	}
-}
-
 // Store reads and writes sources, derivations and citations, and builds provenance graphs.
 // Every write goes through the database's writer and appends its audit event in the same
-// transaction.
+// transaction; a Store bound to an open transaction (In) joins that transaction instead.
 type Store struct {
-	db *database.DB
+	scope  database.Scope
+	claims *claims.Store
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *database.DB) *Store { return &Store{db: db} }
+func NewStore(db *database.DB) *Store { return &Store{scope: db.Scope(), claims: claims.NewStore(db)} }
 
-// CreateSource stores a new source at version 1. Editors may call it; it returns Invalid,
-// with every bad field named, when a field is missing, too long, not valid UTF-8 or not one of
-// its allowed values.
-func (s *Store) CreateSource(ctx context.Context, actor claims.Actor, f SourceFields) (*Source, error) {
-	if err := f.normalize(); err != nil {
-		return nil, err
-	}
-	return database.WriteValue(ctx, s.db, func(ctx context.Context, tx *database.Tx) (*Source, error) {
-		return CreateSourceTx(ctx, tx, actor, f)
-	})
+// In returns the store bound to tx: its writes join tx and its reads see what tx wrote.
+func (s *Store) In(tx *database.Tx) *Store {
+	return &Store{scope: s.scope.In(tx), claims: s.claims.In(tx)}
 }
 
-// CreateSourceTx is CreateSource inside a caller's transaction, for loaders that write
-// sources, citations and derivations atomically. It returns Invalid for bad fields.
-func CreateSourceTx(ctx context.Context, tx *database.Tx, actor claims.Actor, f SourceFields) (*Source, error) {
+// CreateSource stores a new source at version 1. It needs the edit right; it returns
+// Invalid, with every bad field named, when a field is missing, too long, not valid UTF-8 or
+// not one of its allowed values.
+func (s *Store) CreateSource(ctx context.Context, actor identity.Actor, f SourceFields) (*Source, error) {
+	if err := actor.Require(identity.Edit, "creating a source"); err != nil {
+		return nil, err
+	}
 	if err := f.normalize(); err != nil {
 		return nil, err
 	}
-	src := &Source{
-		Kind: f.Kind, Name: f.Name, Affiliation: f.Affiliation, URL: f.URL, Publisher: f.Publisher,
-		PublishedAt: f.PublishedAt, Reliability: f.Reliability, Notes: f.Notes, Version: 1,
-		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
-	}
-	if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
-		After: sourceAudit(src),
-	}); err != nil {
-		return nil, err
-	}
-	return src, nil
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Source, error) {
+		src := &Source{
+			Kind: f.Kind, Name: f.Name, Affiliation: f.Affiliation, URL: f.URL, Publisher: f.Publisher,
+			PublishedAt: f.PublishedAt, Reliability: f.Reliability, Notes: f.Notes, Version: 1,
+			CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+		}
+		if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("insert source: %w", err)
+		}
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
+
+			After: src,
+		}); err != nil {
+			return nil, err
+		}
+		return src, nil
+	})
 }
 
 // FindSourceByID returns a source, or NotFound.
 func (s *Store) FindSourceByID(ctx context.Context, id int64) (*Source, error) {
-	return findSource(ctx, s.db.Reader(), id)
-}
-
-func findSource(ctx context.Context, db bun.IDB, id int64) (*Source, error) {
 	src := new(Source)
-	if err := db.NewSelect().Model(src).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(src).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "source %d", id)
 	}
 	return src, nil
@@ -310,13 +283,13 @@ func findSource(ctx context.Context, db bun.IDB, id int64) (*Source, error) {
 
 // findSources returns the sources with the given ids, keyed by id; ids that do not exist are
 // simply absent.
-func findSources(ctx context.Context, db bun.IDB, ids []int64) (map[int64]*Source, error) {
+func (s *Store) findSources(ctx context.Context, ids []int64) (map[int64]*Source, error) {
 	out := make(map[int64]*Source, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var list []*Source
-	if err := db.NewSelect().Model(&list).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(&list).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, database.Translate(err)
 	}
 	for _, src := range list {
@@ -334,15 +307,12 @@ type SourceFilter struct {
 	Limit   int
 }
 
-// MaxQuery bounds the length of a search string.
-const MaxQuery = 500
-
 func (f *SourceFilter) validate() error {
 	errs := fault.Fields{}
 	if f.Kind != "" {
 		checkKind(errs, f.Kind)
 	}
-	checkText(errs, "q", &f.Q, MaxQuery, false)
+	text.Clean(errs, "q", &f.Q, claims.MaxQuery, false)
 	if f.Limit <= 0 {
 		errs.Add("limit", "must be positive")
 	}
@@ -366,7 +336,7 @@ func (s *Store) FindSources(ctx context.Context, f SourceFilter) (sources []*Sou
 	if err := f.validate(); err != nil {
 		return nil, false, err
 	}
-	q := s.db.Reader().NewSelect().Model(&sources).Order("id ASC").Limit(int64(f.Limit + 1))
+	q := s.scope.Read().NewSelect().Model(&sources).Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
@@ -379,64 +349,56 @@ func (s *Store) FindSources(ctx context.Context, f SourceFilter) (sources []*Sou
 		q = q.Where("id > ?", f.AfterID)
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, false, database.Translate(err)
+		return nil, false, fmt.Errorf("list sources: %w", database.Translate(err))
 	}
 	if sources == nil {
 		sources = []*Source{}
 	}
-	if len(sources) > f.Limit {
-		return sources[:f.Limit], true, nil
-	}
-	return sources, false, nil
+	sources, more = database.Trim(sources, f.Limit)
+	return sources, more, nil
 }
 
 // UpdateSource changes the fields set in u and moves the source to its next version. When
 // ifVersion is not nil it must be the source's current version (PreconditionFailed
-// otherwise). An update that changes nothing writes nothing. Editors may call it; it returns
-// NotFound for a missing source and Invalid, with every bad field named, for bad fields.
-func (s *Store) UpdateSource(ctx context.Context, actor claims.Actor, id int64, ifVersion *int64, u SourceUpdate) (*Source, error) {
+// otherwise). An update that changes nothing writes nothing. It needs the edit right; it
+// returns NotFound for a missing source and Invalid, with every bad field named, for bad
+// fields or an update that names no field.
+func (s *Store) UpdateSource(ctx context.Context, actor identity.Actor, id int64, ifVersion *int64, u SourceUpdate) (*Source, error) {
+	if err := actor.Require(identity.Edit, "editing a source"); err != nil {
+		return nil, err
+	}
 	if err := u.normalize(); err != nil {
 		return nil, err
 	}
-	var out *Source
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		q := tx.NewSelect().Model((*Source)(nil)).Where("id = ?", id)
-		if tx.Engine == database.Postgres {
-			q = q.For("UPDATE")
-		}
-		old := new(Source)
-		if err := q.Scan(ctx, old); err != nil {
-			return database.NotFound(err, "source %d", id)
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Source, error) {
+		old, err := s.In(tx).FindSourceByID(ctx, id)
+		if err != nil {
+			return nil, err
 		}
 		if ifVersion != nil && *ifVersion != old.Version {
-			return fault.New(fault.PreconditionFailed, "source %d is at version %d, not %d; reload it and try again", id, old.Version, *ifVersion)
+			return nil, fault.New(fault.PreconditionFailed, "source %d is at version %d, not %d; reload it and try again", id, old.Version, *ifVersion)
 		}
 		next := *old
 		u.apply(&next)
 		if sameFields(old, &next) {
-			out = old
-			return nil
+			return old, nil
 		}
 		next.Version = old.Version + 1
 		next.UpdatedAt = tx.Now
 		if _, err := tx.NewUpdate().Model(&next).
 			Column("kind", "name", "affiliation", "url", "publisher", "published_at", "reliability", "notes", "version", "updated_at").
 			WherePK().Exec(ctx); err != nil {
-			return err
+			return nil, fmt.Errorf("update source %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
-			Before: sourceAudit(old), After: sourceAudit(&next),
+			Actor: actor.Audit(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
+
+			Before: old, After: &next,
 		}); err != nil {
-			return err
+			return nil, err
 		}
-		out = &next
-		return nil
+		return &next, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func sameFields(a, b *Source) bool {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance"
@@ -24,7 +24,7 @@ func TestCreateSource(t *testing.T) {
 
 	t.Run("minimal", func(t *testing.T) {
 		seq := headSeq(t, db)
-		src, err := st.CreateSource(ctx, claims.System(), provenance.SourceFields{Kind: provenance.KindAnonymousOfficial, Name: "an Indian official"})
+		src, err := st.CreateSource(ctx, identity.System(), provenance.SourceFields{Kind: provenance.KindAnonymousOfficial, Name: "an Indian official"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,8 +80,8 @@ func TestCreateSource(t *testing.T) {
 		{"bad reliability", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", Reliability: "G"}, []string{"reliability"}, "must be one of A, B, C, D, E, F"},
 		{"bad UTF-8", provenance.SourceFields{Kind: provenance.KindReport, Name: "caf\xe9"}, []string{"name"}, "valid UTF-8"},
 		{"NUL", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", Publisher: "a\x00b"}, []string{"publisher"}, "NUL"},
-		{"long name", provenance.SourceFields{Kind: provenance.KindReport, Name: strings.Repeat("é", 501)}, []string{"name"}, "at most 1000 bytes"},
-		{"long notes", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", Notes: strings.Repeat("n", 10001)}, []string{"notes"}, "at most 10000 bytes"},
+		{"long name", provenance.SourceFields{Kind: provenance.KindReport, Name: strings.Repeat("é", 1001)}, []string{"name"}, "at most 1000 characters"},
+		{"long notes", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", Notes: strings.Repeat("n", 10001)}, []string{"notes"}, "at most 10000 characters"},
 		{"javascript URL", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", URL: "javascript:alert(1)"}, []string{"url"}, "http or https"},
 		{"relative URL", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", URL: "/reports/1"}, []string{"url"}, "http or https"},
 		{"zero date", provenance.SourceFields{Kind: provenance.KindReport, Name: "x", PublishedAt: &time.Time{}}, []string{"published_at"}, ""},
@@ -89,7 +89,7 @@ func TestCreateSource(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, seq := countRows(t, db, "sources"), headSeq(t, db)
-			_, err := st.CreateSource(ctx, claims.System(), tc.f)
+			_, err := st.CreateSource(ctx, identity.System(), tc.f)
 			wantFields(t, err, tc.fields...)
 			if got := fault.As(err).Fields[tc.fields[0]]; !strings.Contains(got, tc.msg) {
 				t.Errorf("message for %s = %q, want it to contain %q", tc.fields[0], got, tc.msg)
@@ -105,7 +105,7 @@ func TestCreateSource(t *testing.T) {
 
 	t.Run("not found", func(t *testing.T) {
 		_, err := st.FindSourceByID(ctx, 999)
-		wantKind(t, err, fault.NotFound)
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		if fault.As(err).Message != "source 999 not found" {
 			t.Errorf("message = %q", fault.As(err).Message)
 		}
@@ -119,7 +119,7 @@ func TestUpdateSource(t *testing.T) {
 	db := mustOpenDB(t, database.WithClock(clock.Now))
 	st := provenance.NewStore(db)
 	published := time.Date(2021, 8, 1, 0, 0, 0, 0, time.UTC)
-	src, err := st.CreateSource(ctx, claims.System(), provenance.SourceFields{
+	src, err := st.CreateSource(ctx, identity.System(), provenance.SourceFields{
 		Kind: provenance.KindReport, Name: "UN report", PublishedAt: &published,
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func TestUpdateSource(t *testing.T) {
 		rel := provenance.ReliabilityA
 		name := "  UN monitoring team report "
 		v := src.Version
-		got, err := st.UpdateSource(ctx, claims.System(), src.ID, &v, provenance.SourceUpdate{Name: &name, Reliability: &rel, Publisher: ptr("UN")})
+		got, err := st.UpdateSource(ctx, identity.System(), src.ID, &v, provenance.SourceUpdate{Name: &name, Reliability: &rel, Publisher: ptr("UN")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestUpdateSource(t *testing.T) {
 
 	t.Run("clears published_at without a version check", func(t *testing.T) {
 		var none *time.Time
-		got, err := st.UpdateSource(ctx, claims.System(), src.ID, nil, provenance.SourceUpdate{PublishedAt: &none})
+		got, err := st.UpdateSource(ctx, identity.System(), src.ID, nil, provenance.SourceUpdate{PublishedAt: &none})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestUpdateSource(t *testing.T) {
 
 	t.Run("changing nothing writes nothing", func(t *testing.T) {
 		seq := headSeq(t, db)
-		got, err := st.UpdateSource(ctx, claims.System(), src.ID, nil, provenance.SourceUpdate{Name: ptr("UN monitoring team report")})
+		got, err := st.UpdateSource(ctx, identity.System(), src.ID, nil, provenance.SourceUpdate{Name: ptr("UN monitoring team report")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,8 +201,8 @@ func TestUpdateSource(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seq := headSeq(t, db)
-			_, err := st.UpdateSource(ctx, claims.System(), tc.id, tc.ifVersion, tc.u)
-			wantKind(t, err, tc.kind)
+			_, err := st.UpdateSource(ctx, identity.System(), tc.id, tc.ifVersion, tc.u)
+			dbtest.WantKind(t, err, tc.kind, "")
 			if tc.field != "" {
 				wantFields(t, err, tc.field)
 			}
@@ -221,7 +221,7 @@ func TestUpdateSource(t *testing.T) {
 
 	t.Run("empty reliability resets to F", func(t *testing.T) {
 		r := provenance.Reliability("")
-		got, err := st.UpdateSource(ctx, claims.System(), src.ID, nil, provenance.SourceUpdate{Reliability: &r})
+		got, err := st.UpdateSource(ctx, identity.System(), src.ID, nil, provenance.SourceUpdate{Reliability: &r})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,7 +286,7 @@ func TestFindSourcesFilters(t *testing.T) {
 	st := provenance.NewStore(db)
 	mk := func(kind provenance.SourceKind, name, affiliation, publisher string) int64 {
 		t.Helper()
-		src, err := st.CreateSource(ctx, claims.System(), provenance.SourceFields{Kind: kind, Name: name, Affiliation: affiliation, Publisher: publisher})
+		src, err := st.CreateSource(ctx, identity.System(), provenance.SourceFields{Kind: kind, Name: name, Affiliation: affiliation, Publisher: publisher})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance"
@@ -22,7 +23,7 @@ func mustOpenDB(t *testing.T, opts ...database.Option) *database.DB {
 
 func mustSource(t *testing.T, st *provenance.Store, kind provenance.SourceKind, name string) *provenance.Source {
 	t.Helper()
-	src, err := st.CreateSource(context.Background(), claims.System(), provenance.SourceFields{Kind: kind, Name: name})
+	src, err := st.CreateSource(context.Background(), identity.System(), provenance.SourceFields{Kind: kind, Name: name})
 	if err != nil {
 		t.Fatalf("create source %q: %v", name, err)
 	}
@@ -33,11 +34,11 @@ func mustClaim(t *testing.T, db *database.DB, body, quote string) *claims.Claim 
 	t.Helper()
 	ctx := context.Background()
 	cs := claims.NewStore(db)
-	a, err := cs.CreateArticle(ctx, claims.System(), claims.ArticleFields{Title: "t", Body: body})
+	a, err := cs.CreateArticle(ctx, identity.System(), claims.ArticleFields{Title: "t", Body: body})
 	if err != nil {
 		t.Fatalf("create article: %v", err)
 	}
-	c, err := cs.CreateClaim(ctx, claims.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote})
+	c, err := cs.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote})
 	if err != nil {
 		t.Fatalf("create claim: %v", err)
 	}
@@ -45,7 +46,7 @@ func mustClaim(t *testing.T, db *database.DB, body, quote string) *claims.Claim 
 }
 
 // mustUser adds a user row, so that created_by can refer to it.
-func mustUser(t *testing.T, db *database.DB, email string) claims.Actor {
+func mustUser(t *testing.T, db *database.DB, email string) identity.Actor {
 	t.Helper()
 	var id int64
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
@@ -55,7 +56,7 @@ func mustUser(t *testing.T, db *database.DB, email string) claims.Actor {
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}
-	return claims.Actor{UserID: id, Role: claims.RoleEditor}
+	return identity.Actor{UserID: id, Role: identity.RoleEditor}
 }
 
 func countRows(t *testing.T, db *database.DB, table string) int {
@@ -112,17 +113,10 @@ func verifyAudit(t *testing.T, db *database.DB) {
 	}
 }
 
-func wantKind(t *testing.T, err error, k fault.Kind) {
-	t.Helper()
-	if !fault.Is(err, k) {
-		t.Fatalf("error = %v (kind %q), want kind %q", err, fault.KindOf(err), k)
-	}
-}
-
 // wantFields checks that err is Invalid and names at least these fields.
 func wantFields(t *testing.T, err error, fields ...string) {
 	t.Helper()
-	wantKind(t, err, fault.Invalid)
+	dbtest.WantKind(t, err, fault.Invalid, "")
 	got := fault.As(err).Fields
 	for _, f := range fields {
 		if _, ok := got[f]; !ok {

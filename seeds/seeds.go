@@ -13,6 +13,7 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/identity"
 	"verity/migrations/database"
 	"verity/provenance"
 )
@@ -107,8 +108,9 @@ type Result struct {
 // Load writes the seed article with its sources, derivations, claims and citations in one
 // transaction: all of it or, on any error, none. Every claim is anchored through the same
 // code as the API, so a quote that is not in the text fails the load. Loading again when the
-// article is present changes nothing.
-func Load(ctx context.Context, db *database.DB) (Result, error) {
+// article is present changes nothing. actor is who loads it: Verity itself when serve seeds
+// an empty database, the operator for `verity seed`.
+func Load(ctx context.Context, db *database.DB, actor identity.Actor) (Result, error) {
 	d, err := Read()
 	if err != nil {
 		return Result{}, err
@@ -120,93 +122,95 @@ func Load(ctx context.Context, db *database.DB) (Result, error) {
 	case !fault.Is(err, fault.NotFound):
 		return Result{}, err
 	}
-	var r Result
-	actor := claims.System()
-	err = db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		r = Result{}
-		published, err := parseDate(d.Article.PublishedAt)
-		if err != nil {
-			return fmt.Errorf("article.json published_at: %w", err)
-		}
-		a, err := claims.CreateArticleTx(ctx, tx, actor, claims.ArticleFields{
-			Slug: Slug, Title: d.Article.Title, Outlet: d.Article.Outlet, URL: d.Article.URL,
-			Author: d.Article.Author, PublishedAt: published, Body: d.Body,
-		})
-		if err != nil {
-			return fmt.Errorf("article: %w", err)
-		}
-		r.ArticleID = a.ID
+	cs, ps := claims.NewStore(db), provenance.NewStore(db)
+	return database.WriteValue(ctx, db, func(ctx context.Context, tx *database.Tx) (Result, error) {
+		return load(ctx, cs.In(tx), ps.In(tx), actor, d)
+	})
+}
 
-		sourceIDs := map[string]int64{}
-		for _, s := range d.Sources {
-			published, err := parseDate(s.PublishedAt)
-			if err != nil {
-				return fmt.Errorf("source %s published_at: %w", s.Key, err)
-			}
-			src, err := provenance.CreateSourceTx(ctx, tx, actor, provenance.SourceFields{
-				Kind: provenance.SourceKind(s.Kind), Name: s.Name, Affiliation: s.Affiliation, URL: s.URL,
-				Publisher: s.Publisher, PublishedAt: published, Reliability: provenance.Reliability(s.Reliability), Notes: s.Notes,
-			})
-			if err != nil {
-				return fmt.Errorf("source %s: %w", s.Key, err)
-			}
-			if _, dup := sourceIDs[s.Key]; dup {
-				return fmt.Errorf("source key %s is used twice", s.Key)
-			}
-			sourceIDs[s.Key] = src.ID
-			r.Sources++
-		}
-		lookup := func(key, where string) (int64, error) {
-			id, ok := sourceIDs[key]
-			if !ok {
-				return 0, fmt.Errorf("%s names unknown source %q", where, key)
-			}
-			return id, nil
-		}
-		for _, s := range d.Sources {
-			for _, up := range s.DerivedFrom {
-				upID, err := lookup(up, "source "+s.Key)
-				if err != nil {
-					return err
-				}
-				if _, err := provenance.AddDerivationTx(ctx, tx, actor, sourceIDs[s.Key], upID, ""); err != nil {
-					return fmt.Errorf("source %s derived from %s: %w", s.Key, up, err)
-				}
-				r.Derivations++
-			}
-		}
-		seen := map[string]bool{}
-		for _, c := range d.Claims {
-			if seen[c.Key] {
-				return fmt.Errorf("claim key %s is used twice", c.Key)
-			}
-			seen[c.Key] = true
-			cl, err := claims.CreateClaimTx(ctx, tx, actor, claims.NewClaim{
-				ArticleID: a.ID, Quote: c.Quote, Start: c.Start, Text: c.Text,
-				Kind: claims.Kind(c.Kind), Quantities: c.Quantities,
-			})
-			if err != nil {
-				return fmt.Errorf("claim %s: %w", c.Key, err)
-			}
-			r.Claims++
-			for _, ct := range c.Citations {
-				srcID, err := lookup(ct.Source, "claim "+c.Key)
-				if err != nil {
-					return err
-				}
-				if _, err := provenance.CreateCitationTx(ctx, tx, actor, provenance.NewCitation{
-					ClaimID: cl.ID, SourceID: srcID, Attribution: ct.Attribution, Locator: ct.Locator,
-					Relation: provenance.Relation(ct.Relation),
-				}); err != nil {
-					return fmt.Errorf("claim %s citing %s: %w", c.Key, ct.Source, err)
-				}
-				r.Citations++
-			}
-		}
-		return nil
+func load(ctx context.Context, cs *claims.Store, ps *provenance.Store, actor identity.Actor, d *Data) (Result, error) {
+	var r Result
+	published, err := parseDate(d.Article.PublishedAt)
+	if err != nil {
+		return r, fmt.Errorf("article.json published_at: %w", err)
+	}
+	a, err := cs.CreateArticle(ctx, actor, claims.ArticleFields{
+		Slug: Slug, Title: d.Article.Title, Outlet: d.Article.Outlet, URL: d.Article.URL,
+		Author: d.Article.Author, PublishedAt: published, Body: d.Body,
 	})
 	if err != nil {
-		return Result{}, err
+		return r, fmt.Errorf("article: %w", err)
+	}
+	r.ArticleID = a.ID
+
+	sourceIDs := map[string]int64{}
+	for _, s := range d.Sources {
+		published, err := parseDate(s.PublishedAt)
+		if err != nil {
+			return r, fmt.Errorf("source %s published_at: %w", s.Key, err)
+		}
+		if _, dup := sourceIDs[s.Key]; dup {
+			return r, fmt.Errorf("source key %s is used twice", s.Key)
+		}
+		src, err := ps.CreateSource(ctx, actor, provenance.SourceFields{
+			Kind: provenance.SourceKind(s.Kind), Name: s.Name, Affiliation: s.Affiliation, URL: s.URL,
+			Publisher: s.Publisher, PublishedAt: published, Reliability: provenance.Reliability(s.Reliability), Notes: s.Notes,
+		})
+		if err != nil {
+			return r, fmt.Errorf("source %s: %w", s.Key, err)
+		}
+		sourceIDs[s.Key] = src.ID
+		r.Sources++
+	}
+	lookup := func(key, where string) (int64, error) {
+		id, ok := sourceIDs[key]
+		if !ok {
+			return 0, fmt.Errorf("%s names unknown source %q", where, key)
+		}
+		return id, nil
+	}
+	for _, s := range d.Sources {
+		for _, up := range s.DerivedFrom {
+			upID, err := lookup(up, "source "+s.Key)
+			if err != nil {
+				return r, err
+			}
+			if _, err := ps.AddDerivation(ctx, actor, sourceIDs[s.Key], upID, ""); err != nil {
+				return r, fmt.Errorf("source %s derived from %s: %w", s.Key, up, err)
+			}
+			r.Derivations++
+		}
+	}
+	seen := map[string]bool{}
+	batch := make([]provenance.CitedClaim, 0, len(d.Claims))
+	for _, c := range d.Claims {
+		if seen[c.Key] {
+			return r, fmt.Errorf("claim key %s is used twice", c.Key)
+		}
+		seen[c.Key] = true
+		cc := provenance.CitedClaim{NewClaim: claims.NewClaim{
+			ArticleID: a.ID, Quote: c.Quote, Start: c.Start, Text: c.Text,
+			Kind: claims.Kind(c.Kind), Quantities: c.Quantities,
+		}}
+		for _, ct := range c.Citations {
+			srcID, err := lookup(ct.Source, "claim "+c.Key)
+			if err != nil {
+				return r, err
+			}
+			cc.Citations = append(cc.Citations, provenance.NewCitation{
+				SourceID: srcID, Attribution: ct.Attribution, Locator: ct.Locator, Relation: provenance.Relation(ct.Relation),
+			})
+		}
+		batch = append(batch, cc)
+	}
+	made, err := ps.CreateClaims(ctx, actor, batch)
+	if err != nil {
+		// Field names carry the claim's index in claims.json: claims[i].quote.
+		return r, fmt.Errorf("claims.json: %w", err)
+	}
+	for _, m := range made {
+		r.Claims++
+		r.Citations += len(m.Citations)
 	}
 	return r, nil
 }

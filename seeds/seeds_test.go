@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"verity/claims"
+	"verity/claims/identity"
 	"verity/migrations/dbtest"
 	"verity/provenance"
 	"verity/provenance/audit"
@@ -40,7 +41,7 @@ func TestLoadAnchorsEveryClaimAndCitesEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := seeds.Load(ctx, db)
+	r, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +94,12 @@ func TestLoadAnchorsEveryClaimAndCitesEverySource(t *testing.T) {
 func TestLoadIsIdempotent(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := context.Background()
-	first, err := seeds.Load(ctx, db)
+	first, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {
 		t.Fatal(err)
 	}
 	before, _ := audit.Verify(ctx, db.Reader(), "")
-	again, err := seeds.Load(ctx, db)
+	again, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {
 		t.Fatal(err)
 	}

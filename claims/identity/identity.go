@@ -1,7 +1,8 @@
-// Package identity owns Verity's users, their roles and credentials: passwords hashed with
-// argon2id, and API tokens that are random, shown once, stored only as a hash, revocable,
-// and stamped with when they were last used. It turns a presented credential into the
-// claims.Actor that every domain call takes.
+// Package identity owns who acts in Verity: roles and the rights each has (the one table
+// of them), the Actor that every domain call takes, users and their credentials (passwords
+// hashed with argon2id), and API tokens that are random, shown once, stored only as a hash,
+// revocable, and stamped with when they were last used. It turns a presented credential
+// into an Actor.
 package identity
 
 import (
@@ -20,35 +21,43 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/crypto/argon2"
 
-	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/text"
 	"verity/migrations/database"
 	"verity/provenance/audit"
 )
 
-// User is a person who uses Verity, with one role.
+// User is a person who uses Verity, with one role. Its JSON form is the snapshot the audit
+// trail records: never the password hash.
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID           int64       `bun:"id,pk,autoincrement"`
-	Email        string      `bun:"email"`
-	Name         string      `bun:"name"`
-	Role         claims.Role `bun:"role"`
-	PasswordHash string      `bun:"password_hash"`
-	CreatedAt    time.Time   `bun:"created_at"`
-	UpdatedAt    time.Time   `bun:"updated_at"`
-	DisabledAt   *time.Time  `bun:"disabled_at"`
+	ID           int64      `bun:"id,pk,autoincrement" json:"id"`
+	Email        string     `bun:"email" json:"email"`
+	Name         string     `bun:"name" json:"name"`
+	Role         Role       `bun:"role" json:"role"`
+	PasswordHash string     `bun:"password_hash" json:"-"`
+	CreatedAt    time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt    time.Time  `bun:"updated_at" json:"updated_at"`
+	DisabledAt   *time.Time `bun:"disabled_at" json:"disabled_at"`
 }
 
 // Actor is the user as the domain sees them.
-func (u *User) Actor() claims.Actor { return claims.Actor{UserID: u.ID, Role: u.Role} }
+func (u *User) Actor() Actor { return Actor{UserID: u.ID, Role: u.Role} }
 
-// ActorVia is the user acting through token t. A token another admin made for the user is
-// recorded on the actor, so that the workflow holds that admin to the four-eyes rule too.
-func (u *User) ActorVia(t *Token) claims.Actor {
+// active reports whether the user may sign in at all.
+func (u *User) active() bool { return u != nil && u.DisabledAt == nil }
+
+// ActorVia is the user acting through token t. Whoever made the token saw its secret, so
+// the maker is recorded on the actor: another admin, whom the workflow then holds to the
+// four-eyes rule too, or the command-line operator, whom the audit trail names.
+func (u *User) ActorVia(t *Token) Actor {
 	a := u.Actor()
 	if t.CreatedBy != nil && *t.CreatedBy != u.ID {
 		a.TokenFrom = *t.CreatedBy
+	}
+	if t.CreatedByCLI != nil {
+		a.TokenFromCLI = *t.CreatedByCLI
 	}
 	return a
 }
@@ -57,44 +66,50 @@ func (u *User) ActorVia(t *Token) claims.Actor {
 type Token struct {
 	bun.BaseModel `bun:"table:api_tokens"`
 
-	ID        int64  `bun:"id,pk,autoincrement"`
-	UserID    int64  `bun:"user_id"`
-	Name      string `bun:"name"`
-	TokenHash string `bun:"token_hash"`
-	// CreatedBy is the admin who made the token, or nil when the CLI made it.
-	CreatedBy  *int64     `bun:"created_by"`
-	CreatedAt  time.Time  `bun:"created_at"`
-	LastUsedAt *time.Time `bun:"last_used_at"`
-	RevokedAt  *time.Time `bun:"revoked_at"`
-	// User is the token's user, loaded with the token by Authorize.
-	User *User `bun:"rel:belongs-to,join:user_id=id"`
+	ID        int64  `bun:"id,pk,autoincrement" json:"id"`
+	UserID    int64  `bun:"user_id" json:"user_id"`
+	Name      string `bun:"name" json:"name"`
+	TokenHash string `bun:"token_hash" json:"-"`
+	// CreatedBy is the admin who made the token, or nil when the command line (or Verity
+	// itself) made it. The token works only while that admin is active and may still make
+	// tokens.
+	CreatedBy *int64 `bun:"created_by" json:"created_by"`
+	// CreatedByCLI is the operator (user@host) who made the token at the command line, or
+	// who held the command-line token the making admin acted through; nil otherwise.
+	CreatedByCLI *string    `bun:"created_by_cli" json:"created_by_cli"`
+	CreatedAt    time.Time  `bun:"created_at" json:"created_at"`
+	LastUsedAt   *time.Time `bun:"last_used_at" json:"last_used_at"`
+	RevokedAt    *time.Time `bun:"revoked_at" json:"revoked_at"`
+	// User is the token's user and Maker the user in CreatedBy, loaded with the token by
+	// Authorize.
+	User  *User `bun:"rel:belongs-to,join:user_id=id" json:"-"`
+	Maker *User `bun:"rel:belongs-to,join:created_by=id" json:"-"`
 }
 
 // Store reads and writes users and tokens.
 type Store struct {
-	db *database.DB
+	scope database.Scope
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *database.DB) *Store { return &Store{db: db} }
+func NewStore(db *database.DB) *Store { return &Store{scope: db.Scope()} }
+
+// In returns the store bound to tx: its writes join tx and its reads see what tx wrote.
+func (s *Store) In(tx *database.Tx) *Store { return &Store{scope: s.scope.In(tx)} }
 
 // NewUser is what an admin gives to create a user.
 type NewUser struct {
 	Email    string
 	Name     string
-	Role     claims.Role
+	Role     Role
 	Password string
 }
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
-// userAudit is what the audit trail records of a user: never the password hash.
-func userAudit(u *User) map[string]any {
-	return map[string]any{
-		"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "disabled_at": u.DisabledAt,
-	}
-}
+// MaxName bounds a user's or a token's name, in characters.
+const MaxName = 200
 
 func normalizeEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
@@ -105,27 +120,23 @@ func normalizeEmail(email string) (string, error) {
 	return email, nil
 }
 
-// CreateUser adds a user. Admins may call it (the HTTP layer and the CLI enforce that). It
-// returns Invalid for bad fields, a short password or an email already in use.
-func (s *Store) CreateUser(ctx context.Context, actor claims.Actor, n NewUser) (*User, error) {
+// CreateUser adds a user. It needs the administer right and returns Invalid for bad fields,
+// a short password or an email already in use.
+func (s *Store) CreateUser(ctx context.Context, actor Actor, n NewUser) (*User, error) {
+	if err := actor.Require(Administer, "adding a user"); err != nil {
+		return nil, err
+	}
 	errs := fault.Fields{}
 	email, err := normalizeEmail(n.Email)
 	if err != nil {
 		errs.Add("email", fault.As(err).Fields["email"])
 	}
-	name, err := claims.NormalizeText("name", strings.TrimSpace(n.Name))
-	if err != nil {
-		return nil, err
-	}
-	if name == "" || len(name) > 200 {
-		errs.Add("name", "is required, at most 200 bytes")
-	}
+	name := n.Name
+	text.Clean(errs, "name", &name, MaxName, true)
 	if !n.Role.Valid() {
-		errs.Add("role", "must be one of viewer, reviewer, editor, auditor, admin")
+		errs.Add("role", fault.OneOf(Roles()))
 	}
-	if len([]rune(n.Password)) < MinPasswordLength {
-		errs.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
-	}
+	checkPassword(errs, n.Password)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -133,30 +144,40 @@ func (s *Store) CreateUser(ctx context.Context, actor claims.Actor, n NewUser) (
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Email: email, Name: name, Role: n.Role, PasswordHash: hash}
-	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		u.CreatedAt, u.UpdatedAt = tx.Now, tx.Now
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*User, error) {
+		u := &User{Email: email, Name: name, Role: n.Role, PasswordHash: hash, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 			if fault.Is(database.Translate(err), fault.Conflict) {
-				return fault.Field("email", "is already used by another user")
+				return nil, fault.Field("email", "is already used by another user")
 			}
-			return err
+			return nil, fmt.Errorf("insert user: %w", err)
 		}
-		_, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: userAudit(u),
-		})
-		return err
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: u,
+		}); err != nil {
+			return nil, err
+		}
+		return u, nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// MaxPasswordLength bounds a password, in characters; argon2 hashes any length, but nobody
+// types more.
+const MaxPasswordLength = 1000
+
+func checkPassword(errs fault.Fields, password string) {
+	switch n := text.Len(password); {
+	case n < MinPasswordLength:
+		errs.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+	case n > MaxPasswordLength:
+		errs.Add("password", fmt.Sprintf("must be at most %d characters", MaxPasswordLength))
 	}
-	return u, nil
 }
 
 // FindUserByID returns a user, or NotFound.
 func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
-	if err := s.db.Reader().NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "user %d", id)
 	}
 	return u, nil
@@ -165,7 +186,7 @@ func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 // FindUserByEmail returns a user, or NotFound.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
 	u := new(User)
-	if err := s.db.Reader().NewSelect().Model(u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx); err != nil {
 		return nil, database.NotFound(err, "user %q", email)
 	}
 	return u, nil
@@ -173,7 +194,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error
 
 // UserFilter selects users in id order.
 type UserFilter struct {
-	Role    claims.Role
+	Role    Role
 	AfterID int64
 	Limit   int
 }
@@ -181,10 +202,10 @@ type UserFilter struct {
 // FindUsers lists users; more reports whether another page follows.
 func (s *Store) FindUsers(ctx context.Context, f UserFilter) ([]*User, bool, error) {
 	if f.Role != "" && !f.Role.Valid() {
-		return nil, false, fault.Field("role", "must be one of viewer, reviewer, editor, auditor, admin")
+		return nil, false, fault.Field("role", fault.OneOf(Roles()))
 	}
 	var users []*User
-	q := s.db.Reader().NewSelect().Model(&users).Order("id ASC").Limit(int64(f.Limit + 1))
+	q := s.scope.Read().NewSelect().Model(&users).Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Role != "" {
 		q = q.Where("role = ?", f.Role)
 	}
@@ -192,67 +213,72 @@ func (s *Store) FindUsers(ctx context.Context, f UserFilter) ([]*User, bool, err
 		q = q.Where("id > ?", f.AfterID)
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, false, database.Translate(err)
+		return nil, false, fmt.Errorf("list users: %w", database.Translate(err))
 	}
-	if len(users) > f.Limit {
-		return users[:f.Limit], true, nil
-	}
-	return users, false, nil
+	users, more := database.Trim(users, f.Limit)
+	return users, more, nil
 }
 
 // CountUsers returns how many users exist.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
-	n, err := s.db.Reader().NewSelect().Model((*User)(nil)).Count(ctx)
+	n, err := s.scope.Read().NewSelect().Model((*User)(nil)).Count(ctx)
 	return n, database.Translate(err)
 }
 
 // UserUpdate holds the changes an admin makes to a user; nil fields stay.
 type UserUpdate struct {
 	Name     *string
-	Role     *claims.Role
+	Role     *Role
 	Disabled *bool
 	Password *string
 }
 
-// UpdateUser changes a user's name, role, password or disabled state. Disabling a user makes
-// every token of theirs stop working. It returns NotFound and Invalid.
-func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u UserUpdate) (*User, error) {
+// UpdateUser changes a user's name, role, password or disabled state. It needs the
+// administer right. It returns NotFound, Invalid, and Conflict for a change that would
+// leave no active admin (demoting or disabling the last one).
+//
+// Access ends with its owner's access, and nothing revives it: disabling a user revokes
+// every live token of theirs and every token they made for others, and ends their web
+// sessions; taking the administer right from a user revokes the tokens they made for
+// others (they saw those secrets). Each revocation is audited as token.revoke with its
+// reason. Enabling a user again brings back none of it: they need new tokens. (Enabling
+// also revokes what an older Verity left live through the disabled time.)
+func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpdate) (*User, error) {
+	if err := actor.Require(Administer, "changing a user"); err != nil {
+		return nil, err
+	}
 	if u.Name == nil && u.Role == nil && u.Disabled == nil && u.Password == nil {
 		return nil, fault.New(fault.Invalid, "nothing to change: give name, role, disabled or password")
 	}
 	errs := fault.Fields{}
 	if u.Role != nil && !u.Role.Valid() {
-		errs.Add("role", "must be one of viewer, reviewer, editor, auditor, admin")
+		errs.Add("role", fault.OneOf(Roles()))
 	}
-	if u.Name != nil && (strings.TrimSpace(*u.Name) == "" || len(*u.Name) > 200) {
-		errs.Add("name", "is required, at most 200 bytes")
+	var name string
+	if u.Name != nil {
+		name = *u.Name
+		text.Clean(errs, "name", &name, MaxName, true)
 	}
-	var hash string
 	if u.Password != nil {
-		if len([]rune(*u.Password)) < MinPasswordLength {
-			errs.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
-		} else {
-			var err error
-			if hash, err = HashPassword(*u.Password); err != nil {
-				return nil, err
-			}
-		}
+		checkPassword(errs, *u.Password)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	var out *User
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		old := new(User)
-		if err := tx.NewSelect().Model(old).Where("id = ?", id).Scan(ctx); err != nil {
-			return database.NotFound(err, "user %d", id)
+	var hash string
+	if u.Password != nil {
+		var err error
+		if hash, err = HashPassword(*u.Password); err != nil {
+			return nil, err
+		}
+	}
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*User, error) {
+		old, err := s.In(tx).FindUserByID(ctx, id)
+		if err != nil {
+			return nil, err
 		}
 		next := *old
 		if u.Name != nil {
-			name, err := claims.NormalizeText("name", strings.TrimSpace(*u.Name))
-			if err != nil {
-				return err
-			}
 			next.Name = name
 		}
 		if u.Role != nil {
@@ -270,24 +296,93 @@ func (s *Store) UpdateUser(ctx context.Context, actor claims.Actor, id int64, u 
 			next.PasswordHash = hash
 		}
 		next.UpdatedAt = tx.Now
+		// Inside the write transaction, which database.Write serialises, so that two admins
+		// demoting each other cannot both succeed.
+		if err := keepAnAdmin(ctx, tx, old, &next); err != nil {
+			return nil, err
+		}
 		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("update user %d: %w", id, err)
+		}
+		after := any(&next)
+		if hash != "" {
+			// The hash never enters the trail; that it changed does.
+			after = struct {
+				*User
+				PasswordChanged bool `json:"password_changed"`
+			}{&next, true}
+		}
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
+			Before: old, After: after,
+		}); err != nil {
+			return nil, err
+		}
+		if err := cutAccess(ctx, tx, actor, old, &next); err != nil {
+			return nil, err
+		}
+		return &next, nil
+	})
+}
+
+// canAdminister reports whether the user is active and may manage users and tokens.
+func (u *User) canAdminister() bool { return u.active() && u.Role.Can(Administer) }
+
+// keepAnAdmin refuses a change that takes the last active administrator away: nobody could
+// then manage users or tokens, except at the command line.
+func keepAnAdmin(ctx context.Context, tx *database.Tx, old, next *User) error {
+	if !old.canAdminister() || next.canAdminister() {
+		return nil
+	}
+	others, err := tx.NewSelect().Model((*User)(nil)).
+		Where("role IN (?)", bun.In(RolesWith(Administer))).
+		Where("disabled_at IS NULL").
+		Where("id <> ?", old.ID).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count admins: %w", database.Translate(err))
+	}
+	if others == 0 {
+		return fault.New(fault.Conflict, "user %d is the last active admin; make another user admin first, or nobody could manage users and tokens", old.ID)
+	}
+	return nil
+}
+
+// cutAccess revokes what a user's change of role or state takes away, inside the change's
+// transaction: see UpdateUser.
+func cutAccess(ctx context.Context, tx *database.Tx, actor Actor, old, next *User) error {
+	disabled := old.DisabledAt == nil && next.DisabledAt != nil
+	enabled := old.DisabledAt != nil && next.DisabledAt == nil
+	lostAdminister := old.Role.Can(Administer) && !next.Role.Can(Administer)
+	var live []*Token
+	q := tx.NewSelect().Model(&live).Where("revoked_at IS NULL").Order("id ASC")
+	var reason string
+	switch {
+	case disabled || enabled:
+		q = q.Where("(user_id = ? OR created_by = ?)", next.ID, next.ID)
+		reason = fmt.Sprintf("user %d was disabled", next.ID)
+		if enabled {
+			reason = fmt.Sprintf("user %d was enabled again; tokens from before they were disabled stay dead", next.ID)
+		}
+		// Web sessions are bookkeeping like a token's last use: they end, unaudited.
+		if _, err := tx.NewDelete().Table("sessions").Where("user_id = ?", next.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("end the sessions of user %d: %w", next.ID, err)
+		}
+	case lostAdminister:
+		q = q.Where("created_by = ? AND user_id <> ?", next.ID, next.ID)
+		reason = fmt.Sprintf("user %d, who made it, lost the administer right", next.ID)
+	default:
+		return nil
+	}
+	if err := q.Scan(ctx); err != nil {
+		return fmt.Errorf("find the tokens of user %d: %w", next.ID, err)
+	}
+	for _, t := range live {
+		if _, err := revoke(ctx, tx, actor, t, reason); err != nil {
 			return err
 		}
-		out = &next
-		after := userAudit(out)
-		if hash != "" {
-			after["password_changed"] = true
-		}
-		_, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
-			Before: userAudit(old), After: after,
-		})
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
+	return nil
 }
 
 // Authenticate checks an email and password. Every failure is the same Unauthorized error,
@@ -373,45 +468,56 @@ func hashToken(secret string) string {
 }
 
 // CreateToken makes a new API token for a user and returns it with its secret, which is not
-// stored and cannot be shown again. It returns NotFound for no such user and Invalid for a
-// disabled one.
-func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int64, name string) (*Token, string, error) {
+// stored and cannot be shown again. It needs the administer right, exercised through a
+// token of the admin's own (or one the command line made them): through a token another
+// admin made, the new token could name only one of the two people who may be behind it,
+// and four eyes need both, so that is Forbidden. It returns NotFound for no such user and
+// Conflict for a disabled one.
+//
+// The token records its maker: the admin (CreatedBy) and the command-line operator
+// (CreatedByCLI) when there is one, each of whom saw the secret.
+func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name string) (*Token, string, error) {
+	if err := actor.Require(Administer, "making a token"); err != nil {
+		return nil, "", err
+	}
+	if actor.TokenFrom != 0 {
+		return nil, "", fault.New(fault.Forbidden, "making a token through a token user %d made for you is refused: use a token of your own", actor.TokenFrom)
+	}
+	errs := fault.Fields{}
+	text.Clean(errs, "name", &name, MaxName, false)
+	if err := errs.Err(); err != nil {
+		return nil, "", err
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, "", err
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	name, err := claims.NormalizeText("name", strings.TrimSpace(name))
-	if err != nil {
-		return nil, "", err
+	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret), CreatedBy: actor.UserRef()}
+	switch {
+	case actor.CLI != "":
+		t.CreatedByCLI = &actor.CLI
+	case actor.TokenFromCLI != "":
+		t.CreatedByCLI = &actor.TokenFromCLI
 	}
-	if len(name) > 200 {
-		return nil, "", fault.Field("name", "must be at most 200 bytes")
-	}
-	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
-	// The token's maker is the person behind the request: an admin acting through a token
-	// someone made for them is still that someone.
-	t.CreatedBy = actor.UserRef()
-	if maker := actor.TokenFrom; maker != 0 {
-		t.CreatedBy = &maker
-	}
-	err = s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		u := new(User)
-		if err := tx.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
-			return database.NotFound(err, "user %d", userID)
+	t, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Token, error) {
+		u, err := s.In(tx).FindUserByID(ctx, userID)
+		if err != nil {
+			return nil, err
 		}
 		if u.DisabledAt != nil {
-			return fault.New(fault.Conflict, "user %d is disabled; enable them before making a token", userID)
+			return nil, fault.New(fault.Conflict, "user %d is disabled; enable them before making a token", userID)
 		}
 		t.CreatedAt = tx.Now
 		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
-			return err
+			return nil, fmt.Errorf("insert token for user %d: %w", userID, err)
 		}
-		_, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID),
-			After: map[string]any{"id": t.ID, "user_id": t.UserID, "name": t.Name},
-		})
-		return err
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID), After: t,
+		}); err != nil {
+			return nil, err
+		}
+		return t, nil
 	})
 	if err != nil {
 		return nil, "", err
@@ -422,54 +528,71 @@ func (s *Store) CreateToken(ctx context.Context, actor claims.Actor, userID int6
 // FindTokens lists a user's tokens, revoked ones included.
 func (s *Store) FindTokens(ctx context.Context, userID int64) ([]*Token, error) {
 	list := []*Token{}
-	err := s.db.Reader().NewSelect().Model(&list).Where("user_id = ?", userID).Order("id ASC").Scan(ctx)
+	err := s.scope.Read().NewSelect().Model(&list).Where("user_id = ?", userID).Order("id ASC").Scan(ctx)
 	return list, database.Translate(err)
 }
 
-// RevokeToken stops a token from working. It returns NotFound (also when the token belongs
-// to another user than userID) and Conflict when it is already revoked.
-func (s *Store) RevokeToken(ctx context.Context, actor claims.Actor, userID, tokenID int64) (*Token, error) {
-	var out *Token
-	err := s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		t := new(Token)
-		if err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx); err != nil {
-			return database.NotFound(err, "token %d of user %d", tokenID, userID)
-		}
-		if t.RevokedAt != nil {
-			return fault.New(fault.Conflict, "token %d is already revoked", tokenID)
-		}
-		now := tx.Now
-		t.RevokedAt = &now
-		if _, err := tx.NewUpdate().Model(t).Column("revoked_at").WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		out = t
-		_, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(t.ID),
-			After: map[string]any{"id": t.ID, "user_id": t.UserID, "revoked_at": t.RevokedAt},
-		})
-		return err
-	})
-	if err != nil {
+// RevokeToken stops a token from working. It needs the administer right. It returns
+// NotFound (also when the token belongs to another user than userID) and Conflict when it is
+// already revoked.
+func (s *Store) RevokeToken(ctx context.Context, actor Actor, userID, tokenID int64) (*Token, error) {
+	if err := actor.Require(Administer, "revoking a token"); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Token, error) {
+		old := new(Token)
+		if err := tx.NewSelect().Model(old).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx); err != nil {
+			return nil, database.NotFound(err, "token %d of user %d", tokenID, userID)
+		}
+		if old.RevokedAt != nil {
+			return nil, fault.New(fault.Conflict, "token %d is already revoked", tokenID)
+		}
+		return revoke(ctx, tx, actor, old, "")
+	})
+}
+
+// revoke marks a live token revoked inside tx and audits it; reason, when given, says why
+// Verity revoked it on its own (the revocation follows from a change to a user) and is
+// recorded with the event.
+func revoke(ctx context.Context, tx *database.Tx, actor Actor, old *Token, reason string) (*Token, error) {
+	next := *old
+	now := tx.Now
+	next.RevokedAt = &now
+	if _, err := tx.NewUpdate().Model(&next).Column("revoked_at").WherePK().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("revoke token %d: %w", old.ID, err)
+	}
+	after := any(&next)
+	if reason != "" {
+		after = struct {
+			*Token
+			Reason string `json:"reason"`
+		}{&next, reason}
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(old.ID),
+		Before: old, After: after,
+	}); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }
 
 // lastUsedGranularity bounds how often using a token writes its last-used time, so that
 // reads do not each cost a write.
 const lastUsedGranularity = time.Minute
 
-// Authorize returns the user a token belongs to, and the token. Unknown and revoked tokens
-// and disabled users' tokens are Unauthorized. It only reads; MarkUsed records the use.
+// Authorize returns the user a token belongs to, and the token. Unknown and revoked tokens,
+// disabled users' tokens, and tokens whose maker (another admin) is disabled or may no
+// longer make tokens are Unauthorized: a token's access ends when its owner's or its
+// maker's does. It only reads; MarkUsed records the use.
 func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, error) {
 	denied := fault.New(fault.Unauthorized, "the token is not valid")
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, nil, denied
 	}
-	// One query for token and user: this runs on every API request.
+	// One query for the token, its user and its maker: this runs on every API request.
 	t := new(Token)
-	err := s.db.Reader().NewSelect().Model(t).Relation("User").
+	err := s.scope.Read().NewSelect().Model(t).Relation("User").Relation("Maker").
 		Where("token.token_hash = ?", hashToken(secret)).Scan(ctx)
 	if err != nil {
 		if fault.Is(database.Translate(err), fault.NotFound) {
@@ -477,7 +600,12 @@ func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, er
 		}
 		return nil, nil, database.Translate(err)
 	}
-	if t.RevokedAt != nil || t.User == nil || t.User.DisabledAt != nil {
+	if t.RevokedAt != nil || !t.User.active() {
+		return nil, nil, denied
+	}
+	// The maker saw the secret; a token of their making works only while they could still
+	// make it. A token an admin made for themselves answers to their own role alone.
+	if t.CreatedBy != nil && *t.CreatedBy != t.UserID && !t.Maker.canAdminister() {
 		return nil, nil, denied
 	}
 	return t.User, t, nil
@@ -487,10 +615,10 @@ func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, er
 // bookkeeping, not a change anyone made, so it is not audited; callers may treat its failure
 // as a warning rather than refuse the request.
 func (s *Store) MarkUsed(ctx context.Context, t *Token) error {
-	if t.LastUsedAt != nil && s.db.Now().Sub(*t.LastUsedAt) < lastUsedGranularity {
+	if t.LastUsedAt != nil && s.scope.DB().Now().Sub(*t.LastUsedAt) < lastUsedGranularity {
 		return nil
 	}
-	return s.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+	return s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		_, err := tx.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", tx.Now).Where("id = ?", t.ID).Exec(ctx)
 		return err
 	})

@@ -3,11 +3,11 @@ package identity_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
 	"verity/migrations/database"
@@ -27,28 +27,19 @@ func open(t *testing.T) (*identity.Store, *database.DB, *dbtest.Clock) {
 	return identity.NewStore(db), db, clock
 }
 
-func mustUser(t *testing.T, s *identity.Store, email string, role claims.Role) *identity.User {
+func mustUser(t *testing.T, s *identity.Store, email string, role identity.Role) *identity.User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), claims.System(), identity.NewUser{Email: email, Name: strings.Split(email, "@")[0], Role: role, Password: password})
+	u, err := s.CreateUser(context.Background(), identity.System(), identity.NewUser{Email: email, Name: strings.Split(email, "@")[0], Role: role, Password: password})
 	if err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}
 	return u
 }
 
-func auditCount(t *testing.T, db *database.DB) int64 {
-	t.Helper()
-	r, err := audit.Verify(context.Background(), db.Reader(), "")
-	if err != nil || !r.OK {
-		t.Fatalf("audit chain: %+v %v", r, err)
-	}
-	return r.Count
-}
-
 // wantAudit fails t unless exactly one event was appended since n, with the given action.
 func wantAudit(t *testing.T, db *database.DB, n int64, action string) {
 	t.Helper()
-	if got := auditCount(t, db); got != n+1 {
+	if got := dbtest.AuditCount(t, db); got != n+1 {
 		t.Errorf("audit events %d -> %d, want one %s", n, got, action)
 		return
 	}
@@ -61,21 +52,28 @@ func wantAudit(t *testing.T, db *database.DB, n int64, action string) {
 	}
 }
 
-func wantNoAudit(t *testing.T, db *database.DB, n int64) {
+// wantActions fails t unless the events appended since n have exactly these actions, in order.
+func wantActions(t *testing.T, db *database.DB, n int64, actions ...string) []audit.Event {
 	t.Helper()
-	if got := auditCount(t, db); got != n {
-		t.Errorf("audit events %d -> %d, want none for a refused change", n, got)
+	var events []audit.Event
+	if err := db.Reader().NewSelect().Model(&events).Where("seq > ?", n).Order("seq ASC").Scan(context.Background()); err != nil {
+		t.Fatal(err)
 	}
+	got := make([]string, len(events))
+	for i, e := range events {
+		got[i] = e.Action
+	}
+	if !slices.Equal(got, actions) {
+		t.Errorf("audit actions since %d = %v, want %v", n, got, actions)
+	}
+	dbtest.AuditCount(t, db) // and the chain still verifies
+	return events
 }
 
-func wantKind(t *testing.T, err error, k fault.Kind, field string) {
+func wantNoAudit(t *testing.T, db *database.DB, n int64) {
 	t.Helper()
-	if !fault.Is(err, k) {
-		t.Errorf("err = %v, want %s", err, k)
-		return
-	}
-	if field != "" && fault.As(err).Fields[field] == "" {
-		t.Errorf("err = %v, want a message on field %s", err, field)
+	if got := dbtest.AuditCount(t, db); got != n {
+		t.Errorf("audit events %d -> %d, want none for a refused change", n, got)
 	}
 }
 
@@ -211,12 +209,12 @@ func FuzzCheckPassword(f *testing.F) {
 func TestCreateUser(t *testing.T) {
 	s, db, _ := open(t)
 	ctx := context.Background()
-	n := auditCount(t, db)
-	alice, err := s.CreateUser(ctx, claims.System(), identity.NewUser{Email: "  Alice@Example.ORG ", Name: " Alice ", Role: claims.RoleEditor, Password: password})
+	n := dbtest.AuditCount(t, db)
+	alice, err := s.CreateUser(ctx, identity.System(), identity.NewUser{Email: "  Alice@Example.ORG ", Name: " Alice ", Role: identity.RoleEditor, Password: password})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if alice.ID == 0 || alice.Email != "alice@example.org" || alice.Name != "Alice" || alice.Role != claims.RoleEditor || alice.DisabledAt != nil {
+	if alice.ID == 0 || alice.Email != "alice@example.org" || alice.Name != "Alice" || alice.Role != identity.RoleEditor || alice.DisabledAt != nil {
 		t.Errorf("user = %+v", alice)
 	}
 	if alice.PasswordHash == password || !identity.CheckPassword(alice.PasswordHash, password) {
@@ -232,25 +230,25 @@ func TestCreateUser(t *testing.T) {
 		u     identity.NewUser
 		field string
 	}{
-		{"no email", identity.NewUser{Name: "x", Role: claims.RoleViewer, Password: password}, "email"},
-		{"not an email", identity.NewUser{Email: "alice", Name: "x", Role: claims.RoleViewer, Password: password}, "email"},
-		{"email with a display name", identity.NewUser{Email: "Bob <bob@example.org>", Name: "x", Role: claims.RoleViewer, Password: password}, "email"},
-		{"two addresses", identity.NewUser{Email: "bob@example.org, eve@example.org", Name: "x", Role: claims.RoleViewer, Password: password}, "email"},
-		{"no name", identity.NewUser{Email: "bob@example.org", Name: "  ", Role: claims.RoleViewer, Password: password}, "name"},
-		{"short password", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: claims.RoleViewer, Password: "short"}, "password"},
-		{"eleven characters", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: claims.RoleViewer, Password: "elevenchars"}, "password"},
-		{"twelve bytes, four characters", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: claims.RoleViewer, Password: "日本語話"}, "password"},
+		{"no email", identity.NewUser{Name: "x", Role: identity.RoleViewer, Password: password}, "email"},
+		{"not an email", identity.NewUser{Email: "alice", Name: "x", Role: identity.RoleViewer, Password: password}, "email"},
+		{"email with a display name", identity.NewUser{Email: "Bob <bob@example.org>", Name: "x", Role: identity.RoleViewer, Password: password}, "email"},
+		{"two addresses", identity.NewUser{Email: "bob@example.org, eve@example.org", Name: "x", Role: identity.RoleViewer, Password: password}, "email"},
+		{"no name", identity.NewUser{Email: "bob@example.org", Name: "  ", Role: identity.RoleViewer, Password: password}, "name"},
+		{"short password", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: identity.RoleViewer, Password: "short"}, "password"},
+		{"eleven characters", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: identity.RoleViewer, Password: "elevenchars"}, "password"},
+		{"twelve bytes, four characters", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: identity.RoleViewer, Password: "日本語話"}, "password"},
 		{"no role", identity.NewUser{Email: "bob@example.org", Name: "Bob", Password: password}, "role"},
 		{"unknown role", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: "superuser", Password: password}, "role"},
 		{"role in capitals", identity.NewUser{Email: "bob@example.org", Name: "Bob", Role: "ADMIN", Password: password}, "role"},
-		{"same email", identity.NewUser{Email: "alice@example.org", Name: "Alice 2", Role: claims.RoleViewer, Password: password}, "email"},
-		{"same email in other case", identity.NewUser{Email: "ALICE@example.org", Name: "Alice 2", Role: claims.RoleViewer, Password: password}, "email"},
+		{"same email", identity.NewUser{Email: "alice@example.org", Name: "Alice 2", Role: identity.RoleViewer, Password: password}, "email"},
+		{"same email in other case", identity.NewUser{Email: "ALICE@example.org", Name: "Alice 2", Role: identity.RoleViewer, Password: password}, "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := auditCount(t, db)
-			_, err := s.CreateUser(ctx, claims.System(), tt.u)
-			wantKind(t, err, fault.Invalid, tt.field)
+			n := dbtest.AuditCount(t, db)
+			_, err := s.CreateUser(ctx, identity.System(), tt.u)
+			dbtest.WantKind(t, err, fault.Invalid, tt.field)
 			wantNoAudit(t, db, n)
 		})
 	}
@@ -258,16 +256,16 @@ func TestCreateUser(t *testing.T) {
 		t.Errorf("users = %d, %v; want only alice", count, err)
 	}
 	// Several bad fields are reported at once.
-	_, err = s.CreateUser(ctx, claims.System(), identity.NewUser{Email: "x", Role: "x", Password: "x"})
+	_, err = s.CreateUser(ctx, identity.System(), identity.NewUser{Email: "x", Role: "x", Password: "x"})
 	for _, field := range []string{"email", "name", "role", "password"} {
-		wantKind(t, err, fault.Invalid, field)
+		dbtest.WantKind(t, err, fault.Invalid, field)
 	}
 }
 
 func TestAuthenticate(t *testing.T) {
 	s, db, _ := open(t)
 	ctx := context.Background()
-	alice := mustUser(t, s, "alice@example.org", claims.RoleReviewer)
+	alice := mustUser(t, s, "alice@example.org", identity.RoleReviewer)
 
 	for _, email := range []string{"alice@example.org", " ALICE@example.org "} {
 		u, err := s.Authenticate(ctx, email, password)
@@ -280,30 +278,30 @@ func TestAuthenticate(t *testing.T) {
 	_, unknownEmail := s.Authenticate(ctx, "mallory@example.org", password)
 	_, emptyPassword := s.Authenticate(ctx, "alice@example.org", "")
 	for name, err := range map[string]error{"wrong password": wrongPassword, "unknown email": unknownEmail, "empty password": emptyPassword} {
-		wantKind(t, err, fault.Unauthorized, "")
+		dbtest.WantKind(t, err, fault.Unauthorized, "")
 		if err != nil && err.Error() != wrongPassword.Error() {
 			t.Errorf("%s: %q, wrong password: %q; they must not differ", name, err, wrongPassword)
 		}
 	}
 
-	n := auditCount(t, db)
-	if _, err := s.UpdateUser(ctx, claims.System(), alice.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
+	n := dbtest.AuditCount(t, db)
+	if _, err := s.UpdateUser(ctx, identity.System(), alice.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
 		t.Fatal(err)
 	}
 	wantAudit(t, db, n, "user.update")
 	_, disabled := s.Authenticate(ctx, "alice@example.org", password)
-	wantKind(t, disabled, fault.Unauthorized, "")
+	dbtest.WantKind(t, disabled, fault.Unauthorized, "")
 	if disabled != nil && disabled.Error() != wrongPassword.Error() {
 		t.Errorf("disabled: %q, want the same message as a wrong password", disabled)
 	}
 
-	if _, err := s.UpdateUser(ctx, claims.System(), alice.ID, identity.UserUpdate{Disabled: new(false)}); err != nil {
+	if _, err := s.UpdateUser(ctx, identity.System(), alice.ID, identity.UserUpdate{Disabled: new(false)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Authenticate(ctx, "alice@example.org", password); err != nil {
 		t.Errorf("enabled again: %v", err)
 	}
-	if auditCount(t, db) != n+2 {
+	if dbtest.AuditCount(t, db) != n+2 {
 		t.Errorf("logging in wrote audit events")
 	}
 }
@@ -311,11 +309,11 @@ func TestAuthenticate(t *testing.T) {
 func TestTokens(t *testing.T) {
 	s, db, clock := open(t)
 	ctx := context.Background()
-	alice := mustUser(t, s, "alice@example.org", claims.RoleEditor)
-	bob := mustUser(t, s, "bob@example.org", claims.RoleReviewer)
-	admin := claims.System()
+	alice := mustUser(t, s, "alice@example.org", identity.RoleEditor)
+	bob := mustUser(t, s, "bob@example.org", identity.RoleReviewer)
+	admin := identity.System()
 
-	n := auditCount(t, db)
+	n := dbtest.AuditCount(t, db)
 	tok, secret, err := s.CreateToken(ctx, admin, alice.ID, " ci ")
 	if err != nil {
 		t.Fatal(err)
@@ -358,9 +356,9 @@ func TestTokens(t *testing.T) {
 			}
 			return list[0].LastUsedAt
 		}
-		n := auditCount(t, db)
+		n := dbtest.AuditCount(t, db)
 		u, err := authorizeAndMark(ctx, s, secret)
-		if err != nil || u.ID != alice.ID || u.Role != claims.RoleEditor {
+		if err != nil || u.ID != alice.ID || u.Role != identity.RoleEditor {
 			t.Fatalf("Authorize = %+v, %v", u, err)
 		}
 		if got := lastUsed(); got == nil || !got.Equal(start) {
@@ -391,16 +389,16 @@ func TestTokens(t *testing.T) {
 			"vrt_\x00", "vrt_" + strings.Repeat("A", 10000),
 		} {
 			_, err := authorizeAndMark(ctx, s, g)
-			wantKind(t, err, fault.Unauthorized, "")
+			dbtest.WantKind(t, err, fault.Unauthorized, "")
 		}
 	})
 
 	t.Run("revoke", func(t *testing.T) {
-		n := auditCount(t, db)
+		n := dbtest.AuditCount(t, db)
 		_, err := s.RevokeToken(ctx, admin, bob.ID, tok.ID)
-		wantKind(t, err, fault.NotFound, "")
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		_, err = s.RevokeToken(ctx, admin, alice.ID, tok.ID+1000)
-		wantKind(t, err, fault.NotFound, "")
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		wantNoAudit(t, db, n)
 		if _, err := authorizeAndMark(ctx, s, secret); err != nil {
 			t.Fatalf("a refused revocation stopped the token: %v", err)
@@ -415,11 +413,11 @@ func TestTokens(t *testing.T) {
 		}
 		wantAudit(t, db, n, "token.revoke")
 		_, err = authorizeAndMark(ctx, s, secret)
-		wantKind(t, err, fault.Unauthorized, "")
+		dbtest.WantKind(t, err, fault.Unauthorized, "")
 
-		n = auditCount(t, db)
+		n = dbtest.AuditCount(t, db)
 		_, err = s.RevokeToken(ctx, admin, alice.ID, tok.ID)
-		wantKind(t, err, fault.Conflict, "")
+		dbtest.WantKind(t, err, fault.Conflict, "")
 		wantNoAudit(t, db, n)
 
 		// The other token of the same user still works; the revoked one is still listed.
@@ -436,19 +434,19 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := auditCount(t, db)
+		n := dbtest.AuditCount(t, db)
 		if _, err := s.UpdateUser(ctx, admin, bob.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
 			t.Fatal(err)
 		}
-		wantAudit(t, db, n, "user.update")
+		wantActions(t, db, n, "user.update", "token.revoke")
 		_, err = authorizeAndMark(ctx, s, bobSecret)
-		wantKind(t, err, fault.Unauthorized, "")
+		dbtest.WantKind(t, err, fault.Unauthorized, "")
 
-		n = auditCount(t, db)
+		n = dbtest.AuditCount(t, db)
 		_, _, err = s.CreateToken(ctx, admin, bob.ID, "new")
-		wantKind(t, err, fault.Conflict, "")
+		dbtest.WantKind(t, err, fault.Conflict, "")
 		_, _, err = s.CreateToken(ctx, admin, bob.ID+1000, "new")
-		wantKind(t, err, fault.NotFound, "")
+		dbtest.WantKind(t, err, fault.NotFound, "")
 		wantNoAudit(t, db, n)
 
 		// Alice is not affected.
@@ -458,8 +456,15 @@ func TestTokens(t *testing.T) {
 	})
 
 	t.Run("audit actor", func(t *testing.T) {
-		n := auditCount(t, db)
-		if _, _, err := s.CreateToken(ctx, alice.Actor(), alice.ID, "self-service"); err != nil {
+		// Making tokens takes the administer right, whoever calls: an editor cannot make one
+		// even for themselves.
+		n := dbtest.AuditCount(t, db)
+		_, _, err := s.CreateToken(ctx, alice.Actor(), alice.ID, "self-service")
+		dbtest.WantKind(t, err, fault.Forbidden, "")
+		wantNoAudit(t, db, n)
+		ada := mustUser(t, s, "ada@example.org", identity.RoleAdmin)
+		n = dbtest.AuditCount(t, db)
+		if _, _, err := s.CreateToken(ctx, ada.Actor(), alice.ID, "from ada"); err != nil {
 			t.Fatal(err)
 		}
 		wantAudit(t, db, n, "token.create")
@@ -467,7 +472,7 @@ func TestTokens(t *testing.T) {
 		if err := db.Reader().NewSelect().Model(&e).Order("seq DESC").Limit(1).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if e.Actor != fmt.Sprintf("user:%d", alice.ID) || e.EntityType != "token" || strings.Contains(e.After, "vrt_") {
+		if e.Actor != fmt.Sprintf("user:%d", ada.ID) || e.EntityType != "token" || strings.Contains(e.After, "vrt_") {
 			t.Errorf("audit event = %+v", e)
 		}
 	})

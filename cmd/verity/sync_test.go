@@ -30,6 +30,9 @@ func TestServeRefusesAnUnknownSync(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "--sync") || !strings.Contains(err.Error(), `use "full" or "normal"`) {
 				t.Errorf("err = %v, want it to name --sync and the accepted values", err)
 			}
+			if code := exitCode(err); code != exitUsage {
+				t.Errorf("exit status %d, want %d: a bad flag value is a usage error", code, exitUsage)
+			}
 			if _, statErr := os.Stat(dbPath); !os.IsNotExist(statErr) {
 				t.Errorf("a bad --sync created the database (%v)", statErr)
 			}

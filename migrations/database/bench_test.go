@@ -61,7 +61,7 @@ func benchmarkWrites(b *testing.B, writers int, opts ...database.Option) {
 					if err := insertUser(ctx, tx, email, "viewer"); err != nil {
 						return err
 					}
-					_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.System, Action: "user.create", EntityType: "user", EntityID: email})
+					_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: audit.System}, Action: "user.create", EntityType: "user", EntityID: email})
 					return err
 				})
 				if err != nil {

@@ -52,6 +52,9 @@ type DB struct {
 	closeErr  error
 }
 
+// ErrNoDatabase is Open's error, under MustExist, for a SQLite file that is not there.
+var ErrNoDatabase = errors.New("no database")
+
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
@@ -70,7 +73,7 @@ func Redact(dsn string) string {
 }
 
 // Open opens the database named by dsn: a postgres:// URL or a SQLite file path, created if
-// absent. It does not migrate; see package migrations.
+// absent (unless MustExist). It does not migrate; see package migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -84,7 +87,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if IsPostgres(dsn) {
 		db, err = openPostgres(ctx, dsn)
 	} else {
-		db, err = openSQLite(ctx, dsn, o.sync)
+		db, err = openSQLite(ctx, dsn, o)
 	}
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ func sqliteDSN(path string, s Sync, extra string) string {
 		"&_pragma=synchronous(" + s.pragma() + ")" + extra
 }
 
-func openSQLite(ctx context.Context, path string, s Sync) (*DB, error) {
+func openSQLite(ctx context.Context, path string, o options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("database path is empty")
 	}
@@ -111,7 +114,14 @@ func openSQLite(ctx context.Context, path string, s Sync) (*DB, error) {
 	}
 	// Opening the file ourselves first turns "unable to open database file (14)" into an
 	// error that names the path and the reason.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	flags := os.O_RDWR | os.O_CREATE
+	if o.mustExist {
+		flags = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if o.mustExist && errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
@@ -122,7 +132,7 @@ func openSQLite(ctx context.Context, path string, s Sync) (*DB, error) {
 
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails halfway
 	// when it upgrades from reading to writing.
-	wsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, s, "&_txlock=immediate"))
+	wsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +146,7 @@ func openSQLite(ctx context.Context, path string, s Sync) (*DB, error) {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
 
-	rsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, s, "&_pragma=query_only(1)"))
+	rsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_pragma=query_only(1)"))
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -325,10 +335,10 @@ func Translate(err error) error {
 }
 
 // WriteValue is Write for a transaction that produces a value: the value is returned only
-// once the transaction has committed.
-func WriteValue[T any](ctx context.Context, db *DB, fn func(ctx context.Context, tx *Tx) (T, error)) (T, error) {
+// once the transaction has committed (or, in a bound Scope, once fn succeeded).
+func WriteValue[T any](ctx context.Context, w Writer, fn func(ctx context.Context, tx *Tx) (T, error)) (T, error) {
 	var v T
-	err := db.Write(ctx, func(ctx context.Context, tx *Tx) error {
+	err := w.Write(ctx, func(ctx context.Context, tx *Tx) error {
 		var err error
 		v, err = fn(ctx, tx)
 		return err

@@ -430,7 +430,7 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 						return err
 					}
 					var err error
-					e, err = audit.Append(ctx, tx, audit.Record{Actor: audit.System, Action: "user.create", EntityType: "user", EntityID: email})
+					e, err = audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: audit.System}, Action: "user.create", EntityType: "user", EntityID: email})
 					return err
 				})
 				if err != nil {

@@ -58,6 +58,7 @@ type options struct {
 	maxWrites int
 	maxBytes  int64
 	observe   func(BatchStats)
+	mustExist bool
 }
 
 func defaultOptions() options {
@@ -79,6 +80,10 @@ type Option func(*options)
 
 // WithClock replaces the wall clock, for tests.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// MustExist makes Open refuse a SQLite file that does not exist, with ErrNoDatabase,
+// instead of creating an empty one: for tools that act on an existing database.
+func MustExist() Option { return func(o *options) { o.mustExist = true } }
 
 // WithSync sets SQLite's durability; the default is SyncFull.
 func WithSync(s Sync) Option { return func(o *options) { o.sync = s } }

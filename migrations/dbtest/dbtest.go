@@ -1,4 +1,5 @@
-// Package dbtest gives tests a real, fully migrated database of their own.
+// Package dbtest gives tests a real, fully migrated database of their own, and the checks
+// that tests of every package share.
 package dbtest
 
 import (
@@ -8,13 +9,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"verity/claims/fault"
 	"verity/migrations"
 	"verity/migrations/database"
+	"verity/provenance/audit"
 )
 
 // PostgresEnv names the environment variable that moves the tests to PostgreSQL: a
@@ -42,6 +48,22 @@ func OpenMany(t testing.TB, n int, opts ...database.Option) []*database.DB {
 		dbs[i] = OpenAt(t, dsn, opts...)
 	}
 	return dbs
+}
+
+// OpenBare returns a database of the test's own as Open does, but without migrating it, for
+// tests of the migrations themselves.
+func OpenBare(t testing.TB) *database.DB {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "verity.db")
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		dsn = createPostgres(t, admin)
+	}
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // createPostgres creates a fresh database on the server at admin, dropped when t ends, and
@@ -112,4 +134,55 @@ func DropAuditGuards(t testing.TB, db *database.DB) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+}
+
+// WantSnapshotComplete fails t unless the JSON form of model, the snapshot the audit trail
+// records, carries every stored column of the bun model under the column's own name. except
+// lists columns deliberately left out (a body its hash stands for, a password hash), and each
+// of those must be tagged json:"-". A column added without its snapshot fails here.
+func WantSnapshotComplete(t testing.TB, model any, except ...string) {
+	t.Helper()
+	typ := reflect.TypeOf(model)
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		bunTag := f.Tag.Get("bun")
+		column, opts, _ := strings.Cut(bunTag, ",")
+		if f.Anonymous || bunTag == "" || strings.HasPrefix(column, "table:") || strings.Contains(opts, "rel:") || strings.HasPrefix(bunTag, "rel:") {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case slices.Contains(except, column):
+			if name != "-" {
+				t.Errorf("%s.%s (column %s) is left out of the snapshot but not tagged json:\"-\"", typ.Name(), f.Name, column)
+			}
+		case name != column:
+			t.Errorf("%s.%s (column %s) appears in the audit snapshot as %q, want %q", typ.Name(), f.Name, column, name, column)
+		}
+	}
+}
+
+// WantKind fails t unless err has kind k and, when field is set, a message for that field.
+func WantKind(t testing.TB, err error, k fault.Kind, field string) {
+	t.Helper()
+	if !fault.Is(err, k) {
+		t.Errorf("err = %v, want %s", err, k)
+		return
+	}
+	if field != "" && fault.As(err).Fields[field] == "" {
+		t.Errorf("err = %v, want a message on field %s", err, field)
+	}
+}
+
+// AuditCount verifies db's audit chain and returns how many events it holds.
+func AuditCount(t testing.TB, db *database.DB) int64 {
+	t.Helper()
+	r, err := audit.Verify(context.Background(), db.Reader(), "")
+	if err != nil || !r.OK {
+		t.Fatalf("audit chain: %+v %v", r, err)
+	}
+	return r.Count
 }

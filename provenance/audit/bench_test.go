@@ -59,7 +59,7 @@ func benchChain(b *testing.B, db *database.DB, n int) {
 			for i := off; i < min(n, off+batch); i++ {
 				act := actions[i%len(actions)]
 				r := audit.Record{
-					Actor: fmt.Sprintf("user:%d", 1+i%5), Action: act.action, EntityType: act.entity, EntityID: fmt.Sprint(i / 6),
+					Actor: audit.Who{Name: fmt.Sprintf("user:%d", 1+i%5), People: []int64{int64(1 + i%5)}}, Action: act.action, EntityType: act.entity, EntityID: fmt.Sprint(i / 6),
 					After: benchClaimState(i, 2),
 				}
 				if act.action != "claim.create" {
