@@ -119,8 +119,8 @@ func envOr(getenv env, name, fallback string) string {
 
 // open opens and migrates the database, creating it if it is not there: for the commands
 // that set a database up (serve, seed).
-func (a *app) open(ctx context.Context) (*database.DB, error) {
-	db, err := database.Open(ctx, a.dsn)
+func (a *app) open(ctx context.Context, opts ...database.Option) (*database.DB, error) {
+	db, err := database.Open(ctx, a.dsn, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (a *app) openFile(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail, publicURL string
+	var addr, adminEmail, publicURL, syncLevel string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -182,6 +182,10 @@ func (a *app) serveCommand() *cobra.Command {
 			if maxUpload <= 0 {
 				return usagef("--max-upload-bytes must be a positive number of bytes, not %d", maxUpload)
 			}
+			durability, err := database.ParseSync(syncLevel)
+			if err != nil {
+				return usagef("--sync: %v", err)
+			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 			// Listen before touching the database, so that a port in use fails fast and plainly.
 			ln, err := net.Listen("tcp", addr)
@@ -189,7 +193,7 @@ func (a *app) serveCommand() *cobra.Command {
 				return fmt.Errorf("cannot listen on %s: %w", addr, err)
 			}
 			defer ln.Close()
-			db, err := a.open(ctx)
+			db, err := a.open(ctx, database.WithSync(durability))
 			if err != nil {
 				return err
 			}
@@ -212,6 +216,8 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", envOr(a.getenv, "VERITY_ADDR", defaultAddr), "address to listen on (env VERITY_ADDR)")
 	cmd.Flags().StringVar(&adminEmail, "admin-email", envOr(a.getenv, "VERITY_ADMIN_EMAIL", "admin@verity.local"),
 		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
+	cmd.Flags().StringVar(&syncLevel, "sync", envOr(a.getenv, "VERITY_SYNC", string(database.SyncFull)),
+		"SQLite durability: full (an acknowledged write survives a power cut) or normal (it survives a crash\nof the server, but the last writes may be lost in a power cut) (env VERITY_SYNC)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
 		"where readers reach Verity, for published links such as ClaimReview urls (env VERITY_PUBLIC_URL)")
