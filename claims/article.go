@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ type Article struct {
 	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
-// Revision is one body an article has had.
+// Revision is one body an article has had. Listings leave Body empty and fill BodyLength.
 type Revision struct {
 	bun.BaseModel `bun:"table:article_revisions"`
 
@@ -50,6 +51,8 @@ type Revision struct {
 	BodySHA256 string    `bun:"body_sha256" json:"body_sha256"`
 	CreatedBy  *int64    `bun:"created_by" json:"created_by"`
 	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
+	// BodyLength is the body's length in characters, computed by the query that reads it.
+	BodyLength int `bun:"body_length,scanonly" json:"-"`
 }
 
 // ArticleFields are the fields an editor sets on an article; PUT replaces them all.
@@ -124,7 +127,8 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 			return nil, err
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
+			Actor: actor.Audit(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
+
 			After: a,
 		}); err != nil {
 			return nil, err
@@ -162,18 +166,42 @@ func (s *Store) FindArticleBySlug(ctx context.Context, slug string) (*Article, e
 	return a, nil
 }
 
-// FindRevisions lists an article's revisions, oldest first. Every article has at least its
-// first revision, so none at all means NotFound.
-func (s *Store) FindRevisions(ctx context.Context, articleID int64) ([]Revision, error) {
-	var revs []Revision
-	err := s.scope.Read().NewSelect().Model(&revs).Where("article_id = ?", articleID).Order("revision ASC").Scan(ctx)
+// FindRevisions lists an article's revisions in order, after revision after and at most
+// limit of them, without their bodies (Body is empty, BodyLength set); more reports whether
+// another page follows. It returns NotFound for a missing article and Invalid for a limit
+// that is not positive.
+func (s *Store) FindRevisions(ctx context.Context, articleID int64, after, limit int) (revs []Revision, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	// length() counts characters of text on both engines, and a body holds no NUL.
+	err = s.scope.Read().NewSelect().Model(&revs).ExcludeColumn("body").ColumnExpr("length(body) AS body_length").
+		Where("article_id = ? AND revision > ?", articleID, after).
+		Order("revision ASC").Limit(int64(limit + 1)).Scan(ctx)
 	if err != nil {
-		return nil, database.Translate(err)
+		return nil, false, fmt.Errorf("list revisions of article %d: %w", articleID, database.Translate(err))
 	}
+	// Every article has its first revision, so only an empty page needs asking whether the
+	// article exists.
 	if len(revs) == 0 {
-		return nil, fault.New(fault.NotFound, "article %d not found", articleID)
+		if err := s.CheckArticle(ctx, articleID); err != nil {
+			return nil, false, err
+		}
+		return []Revision{}, false, nil
 	}
-	return revs, nil
+	revs, more = database.Trim(revs, limit)
+	return revs, more, nil
+}
+
+// FindRevision returns one revision of an article with its body, or NotFound.
+func (s *Store) FindRevision(ctx context.Context, articleID int64, revision int) (*Revision, error) {
+	r := new(Revision)
+	err := s.scope.Read().NewSelect().Model(r).ColumnExpr("?TableAlias.*").ColumnExpr("length(body) AS body_length").
+		Where("article_id = ? AND revision = ?", articleID, revision).Scan(ctx)
+	if err != nil {
+		return nil, database.NotFound(err, "revision %d of article %d", revision, articleID)
+	}
+	return r, nil
 }
 
 // CheckArticle returns NotFound unless the article exists, without reading its body.
@@ -196,8 +224,11 @@ type ArticleFilter struct {
 }
 
 // FindArticles lists articles in id order, without their bodies (Body is empty); more
-// reports whether another page follows.
+// reports whether another page follows. It returns Invalid for a limit that is not positive.
 func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) (articles []*Article, more bool, err error) {
+	if f.Limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
 	// Listings never show the body, which may be megabytes per article.
 	q := s.scope.Read().NewSelect().Model(&articles).ExcludeColumn("body").Order("id ASC").Limit(int64(f.Limit + 1))
 	if f.Outlet != "" {
@@ -225,98 +256,171 @@ func (s *Store) ReplaceArticle(ctx context.Context, actor identity.Actor, id int
 		return nil, err
 	}
 	sum := bodyHash(f.Body)
-	var a *Article
-	err := s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-		in := s.In(tx)
-		old, err := in.FindArticleByID(ctx, id)
+	// Re-anchoring every claim in a new body of up to 2 MiB is the heavy part: it is planned
+	// from a read before the writer is taken, and the transaction only checks that the
+	// article and its claims are still as planned. A plan that went stale is made again, a
+	// few times outside the writer, and at last inside it.
+	for attempt := 0; ; attempt++ {
+		p, err := s.planReanchor(ctx, id, f.Body, sum)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if ifVersion != nil && *ifVersion != old.Version {
-			return fault.New(fault.PreconditionFailed, "article %d is at version %d, not %d", id, old.Version, *ifVersion)
+		a, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
+			return s.In(tx).replaceArticle(ctx, tx, actor, id, ifVersion, f, sum, p, attempt >= maxReanchorAttempts)
+		})
+		if errors.Is(err, errStalePlan) && attempt < maxReanchorAttempts {
+			continue
 		}
-		next := *old
-		next.Slug, next.Title, next.Outlet, next.URL, next.Author, next.PublishedAt = f.Slug, f.Title, f.Outlet, f.URL, f.Author, f.PublishedAt
-		if f.Slug == "" {
-			next.Slug = old.Slug
-		}
-		newBody := sum != old.BodySHA256
-		if newBody {
-			next.Revision, next.Body, next.BodySHA256 = old.Revision+1, f.Body, sum
-		}
-		next.Version = old.Version + 1
-		next.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
-			if fault.Is(database.Translate(err), fault.Conflict) {
-				return fault.Field("slug", "is already used by another article")
-			}
-			return fmt.Errorf("update article %d: %w", id, err)
-		}
-		if newBody {
-			if err := insertRevision(ctx, tx, actor, &next); err != nil {
-				return err
-			}
-		}
-		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
-			Before: old, After: &next,
-		}); err != nil {
-			return err
-		}
-		if newBody {
-			if err := in.reanchorClaims(ctx, tx, actor, &next); err != nil {
-				return err
-			}
-		}
-		a = &next
-		return nil
-	})
+		return a, err
+	}
+}
+
+// maxReanchorAttempts is how often a re-anchoring plan is made outside the writer before
+// the last attempt makes it inside.
+const maxReanchorAttempts = 3
+
+var errStalePlan = errors.New("the article or its claims changed while re-anchoring was planned")
+
+// reanchorPlan is where each claim of an article will stand in a new body, worked out from
+// the article's version and claims as they were read.
+type reanchorPlan struct {
+	version int64
+	claims  map[int64]Anchor
+	results map[int64]Reanchored
+}
+
+// planReanchor reads the article and its claims and re-anchors them in body; a body that is
+// not new needs no plan.
+func (s *Store) planReanchor(ctx context.Context, id int64, body, sum string) (*reanchorPlan, error) {
+	old, err := s.FindArticleByID(ctx, id)
+	if err != nil || old.BodySHA256 == sum {
+		return nil, err
+	}
+	var cs []*Claim
+	if err := s.scope.Read().NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
+	}
+	p := &reanchorPlan{version: old.Version, claims: map[int64]Anchor{}, results: map[int64]Reanchored{}}
+	anchors := make([]Anchor, len(cs))
+	for i, c := range cs {
+		anchors[i] = c.Anchor()
+		p.claims[c.ID] = anchors[i]
+	}
+	results, err := ReanchorAll(ctx, old.Body, body, anchors)
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	for i, c := range cs {
+		p.results[c.ID] = results[i]
+	}
+	return p, nil
 }
 
-func (s *Store) reanchorClaims(ctx context.Context, tx *database.Tx, actor identity.Actor, a *Article) error {
-	var cs []*Claim
-	if err := tx.NewSelect().Model(&cs).Where("article_id = ?", a.ID).Order("id ASC").Scan(ctx); err != nil {
-		return fmt.Errorf("read the claims of article %d: %w", a.ID, err)
+// fits reports whether the plan was made from exactly this article version and these claims.
+func (p *reanchorPlan) fits(a *Article, cs []*Claim) bool {
+	if p == nil || p.version != a.Version || len(cs) != len(p.claims) {
+		return false
 	}
 	for _, c := range cs {
-		before := *c
-		anchor, found := Reanchor(c.Anchor(), a.Body)
-		if found {
-			c.setAnchor(anchor)
-			c.AnchorState = Anchored
-			c.ArticleRevision = a.Revision
-		} else {
-			// An orphaned claim keeps the anchor and revision its quote was last found in.
-			c.AnchorState = Orphaned
-		}
-		if c.Anchor() == before.Anchor() && c.AnchorState == before.AnchorState && c.ArticleRevision == before.ArticleRevision {
-			continue
-		}
-		c.UpdatedAt = tx.Now
-		// The version (the claim's ETag) moves only when the passage moved, so that a
-		// reviewer's open form stays valid across an edit elsewhere in the article.
-		if c.Anchor() != before.Anchor() || c.AnchorState != before.AnchorState {
-			c.Version++
-		}
-		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("re-anchor claim %d: %w", c.ID, err)
-		}
-		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-			Before: &before, After: c,
-		}); err != nil {
-			return err
-		}
-		changed := !found || anchor.Prefix != before.AnchorPrefix || anchor.Suffix != before.AnchorSuffix
-		if err := s.sendBackToReview(ctx, tx, actor, c, changed, a.Revision); err != nil {
-			return err
+		if planned, ok := p.claims[c.ID]; !ok || planned != c.Anchor() {
+			return false
 		}
 	}
-	return nil
+	return true
+}
+
+func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor identity.Actor, id int64, ifVersion *int64, f ArticleFields, sum string, p *reanchorPlan, lastAttempt bool) (*Article, error) {
+	old, err := s.FindArticleByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifVersion != nil && *ifVersion != old.Version {
+		return nil, fault.New(fault.PreconditionFailed, "article %d is at version %d, not %d", id, old.Version, *ifVersion)
+	}
+	next := *old
+	next.Slug, next.Title, next.Outlet, next.URL, next.Author, next.PublishedAt = f.Slug, f.Title, f.Outlet, f.URL, f.Author, f.PublishedAt
+	if f.Slug == "" {
+		next.Slug = old.Slug
+	}
+	newBody := sum != old.BodySHA256
+	var cs []*Claim
+	if newBody {
+		next.Revision, next.Body, next.BodySHA256 = old.Revision+1, f.Body, sum
+		if err := tx.NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
+			return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
+		}
+		if !p.fits(old, cs) {
+			if !lastAttempt {
+				return nil, errStalePlan
+			}
+			if p, err = s.planReanchor(ctx, id, f.Body, sum); err != nil {
+				return nil, err
+			}
+		}
+	}
+	next.Version = old.Version + 1
+	next.UpdatedAt = tx.Now
+	if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+		if fault.Is(database.Translate(err), fault.Conflict) {
+			return nil, fault.Field("slug", "is already used by another article")
+		}
+		return nil, fmt.Errorf("update article %d: %w", id, err)
+	}
+	if newBody {
+		if err := insertRevision(ctx, tx, actor, &next); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
+
+		Before: old, After: &next,
+	}); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := s.reanchorClaim(ctx, tx, actor, c, p.results[c.ID], next.Revision); err != nil {
+			return nil, err
+		}
+	}
+	return &next, nil
+}
+
+// reanchorClaim moves a claim to where its quote stands in a new revision, or marks it
+// orphaned, and sends a verdict whose passage changed back to review.
+func (s *Store) reanchorClaim(ctx context.Context, tx *database.Tx, actor identity.Actor, c *Claim, r Reanchored, revision int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	before := *c
+	if r.Found {
+		c.setAnchor(r.Anchor)
+		c.AnchorState = Anchored
+		c.ArticleRevision = revision
+	} else {
+		// An orphaned claim keeps the anchor and revision its quote was last found in.
+		c.AnchorState = Orphaned
+	}
+	if c.Anchor() == before.Anchor() && c.AnchorState == before.AnchorState && c.ArticleRevision == before.ArticleRevision {
+		return nil
+	}
+	c.UpdatedAt = tx.Now
+	// The version (the claim's ETag) moves only when the passage moved, so that a reviewer's
+	// open form stays valid across an edit elsewhere in the article.
+	if c.Anchor() != before.Anchor() || c.AnchorState != before.AnchorState {
+		c.Version++
+	}
+	if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("re-anchor claim %d: %w", c.ID, err)
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
+		Before: &before, After: c,
+	}); err != nil {
+		return err
+	}
+	return s.sendBackToReview(ctx, tx, actor, c, r.Changed, revision)
 }
 
 // sendBackToReview takes a claim whose reviewed passage changed in a new revision back to

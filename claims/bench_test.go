@@ -356,12 +356,20 @@ func BenchmarkListFilteredPage100k(b *testing.B) {
 	const pageSize = 50
 	byID := claims.Filter{Stage: claims.StageOpen, Kind: claims.KindEstimate, Limit: pageSize}
 	byPosition := claims.Filter{ArticleID: c.article.ID, Stage: claims.StageOpen, Order: claims.ByPosition, Limit: pageSize}
+	// GET /api/v1/articles/{id}/claims reads every page in the snapshot of its first.
+	snap, err := c.store.SnapshotClaims(context.Background(), c.article.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inSnapshot := byPosition
+	inSnapshot.Snapshot = &snap
 	for _, tc := range []struct {
 		name string
 		f    claims.Filter
 	}{
 		{"stage=open,kind=estimate", byID},
 		{"article,stage=open,by-position", byPosition},
+		{"article,stage=open,by-position,snapshot", inSnapshot},
 	} {
 		later := tc.f
 		later.After = benchAfter(b, c.store, tc.f, 60)

@@ -37,7 +37,7 @@ func TestProposeRacingWithdrawal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := f.s.FindEvidence(f.ctx, c.ID)
+		list, err := f.s.ClaimEvidence(f.ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

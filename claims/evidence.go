@@ -148,7 +148,8 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 			return nil, fmt.Errorf("insert evidence on claim %d: %w", n.ClaimID, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
+			Actor: actor.Audit(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
+
 			After: e,
 		}); err != nil {
 			return nil, err
@@ -208,7 +209,8 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 			return nil, fmt.Errorf("withdraw evidence %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
+			Actor: actor.Audit(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
+
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err
@@ -243,8 +245,31 @@ func CheckWithdraw(actor identity.Actor, e *Evidence, c *Claim) error {
 	return c.CheckUnfrozen("withdraw evidence")
 }
 
-// FindEvidence lists a claim's evidence, withdrawn items included, oldest first.
-func (s *Store) FindEvidence(ctx context.Context, claimID int64) ([]*Evidence, error) {
+// FindEvidence lists a claim's evidence, withdrawn items included, in id order (oldest
+// first), after afterID and at most limit of them; more reports whether another page
+// follows. It returns NotFound for a missing claim and Invalid for a limit that is not
+// positive.
+func (s *Store) FindEvidence(ctx context.Context, claimID, afterID int64, limit int) (list []*Evidence, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	list = []*Evidence{}
+	err = s.scope.Read().NewSelect().Model(&list).Where("claim_id = ? AND id > ?", claimID, afterID).
+		Order("id ASC").Limit(int64(limit + 1)).Scan(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list evidence of claim %d: %w", claimID, database.Translate(err))
+	}
+	if len(list) == 0 {
+		return list, false, s.checkClaim(ctx, claimID)
+	}
+	list, more = database.Trim(list, limit)
+	return list, more, nil
+}
+
+// ClaimEvidence returns every evidence item of a claim, withdrawn ones included, oldest
+// first: for the views that show a claim whole (its detail, its provenance graph). A claim
+// without evidence, or a missing one, gets an empty list.
+func (s *Store) ClaimEvidence(ctx context.Context, claimID int64) ([]*Evidence, error) {
 	list := []*Evidence{}
 	err := s.scope.Read().NewSelect().Model(&list).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
 	return list, database.Translate(err)

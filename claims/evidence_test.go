@@ -70,9 +70,9 @@ func TestAddEvidence(t *testing.T) {
 			if a := lastAudit(t, f.db); a.Action != "evidence.add" || a.EntityType != "evidence" || a.Actor != rita.AuditName() {
 				t.Errorf("audit event = %s %s by %s", a.Action, a.EntityType, a.Actor)
 			}
-			list, err := f.s.FindEvidence(f.ctx, c.ID)
+			list, err := f.s.ClaimEvidence(f.ctx, c.ID)
 			if err != nil || len(list) != i+1 || list[i].ID != e.ID {
-				t.Errorf("FindEvidence = %d items, %v; want the new one last of %d", len(list), err, i+1)
+				t.Errorf("ClaimEvidence = %d items, %v; want the new one last of %d", len(list), err, i+1)
 			}
 		})
 	}
@@ -300,7 +300,7 @@ func TestWithdrawEvidence(t *testing.T) {
 	t.Run("claim awaiting sign-off or closed", func(t *testing.T) {
 		for _, stage := range []claims.Stage{claims.StageAwaitingSignoff, claims.StageClosed} {
 			d := f.at(t, stage)
-			items, err := f.s.FindEvidence(f.ctx, d.ID)
+			items, err := f.s.ClaimEvidence(f.ctx, d.ID)
 			if err != nil || len(items) != 1 {
 				t.Fatalf("evidence of the %s claim: %d, %v", stage, len(items), err)
 			}
@@ -313,9 +313,9 @@ func TestWithdrawEvidence(t *testing.T) {
 
 	// Nothing is ever deleted: both items are still listed, withdrawn, next to the rows the
 	// last subtest added.
-	list, err := f.s.FindEvidence(f.ctx, c.ID)
+	list, err := f.s.ClaimEvidence(f.ctx, c.ID)
 	if err != nil || len(list) != 2 || list[0].WithdrawnAt == nil || list[1].WithdrawnAt == nil {
-		t.Errorf("FindEvidence = %+v, %v; want both items, withdrawn", list, err)
+		t.Errorf("ClaimEvidence = %+v, %v; want both items, withdrawn", list, err)
 	}
 	if got := f.rows(t, "evidence"); got != rows+2 {
 		t.Errorf("evidence rows = %d, want %d (the claim's two and one each for the claims of the last subtest)", got, rows+2)

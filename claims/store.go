@@ -3,6 +3,8 @@ package claims
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -103,14 +105,42 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 			return nil, inBatch(err, i, len(list))
 		}
 	}
+	// Anchoring searches bodies of up to 2 MiB, so it is done before taking the writer; the
+	// transaction only checks that no article got a new revision meanwhile.
+	p, err := s.anchorAll(ctx, list)
+	if err != nil {
+		return nil, err
+	}
 	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
 		in := s.In(tx)
-		articles := map[int64]*Article{}
+		current, err := in.revisionsOf(ctx, p.articles)
+		if err != nil {
+			return nil, err
+		}
+		if !maps.Equal(current, p.revisions()) {
+			if p, err = in.anchorAll(ctx, list); err != nil {
+				return nil, err
+			}
+		}
 		out := make([]*Claim, 0, len(list))
 		for i, n := range list {
-			c, err := in.createClaim(ctx, tx, actor, n, articles)
-			if err != nil {
-				return nil, inBatch(err, i, len(list))
+			a := p.articles[n.ArticleID]
+			c := &Claim{
+				ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
+				Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
+				Stage: StageOpen, Status: StatusUnverified, Version: 1,
+				CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+			}
+			c.setAnchor(p.anchors[i])
+			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
+			}
+			if _, err := audit.Append(ctx, tx, audit.Record{
+				Actor: actor.Audit(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+
+				After: c,
+			}); err != nil {
+				return nil, err
 			}
 			out = append(out, c)
 		}
@@ -118,40 +148,57 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 	})
 }
 
-func (s *Store) createClaim(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewClaim, articles map[int64]*Article) (*Claim, error) {
-	a, ok := articles[n.ArticleID]
-	if !ok {
-		var err error
-		a, err = s.FindArticleByID(ctx, n.ArticleID)
-		if fault.Is(err, fault.NotFound) {
-			return nil, fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID))
+// anchoring is where each claim of a batch stands in its article, and the articles as read.
+type anchoring struct {
+	articles map[int64]*Article
+	anchors  []Anchor
+}
+
+func (p anchoring) revisions() map[int64]int {
+	out := make(map[int64]int, len(p.articles))
+	for id, a := range p.articles {
+		out[id] = a.Revision
+	}
+	return out
+}
+
+// anchorAll reads each article of the batch once and locates every quote in it.
+func (s *Store) anchorAll(ctx context.Context, list []NewClaim) (anchoring, error) {
+	p := anchoring{articles: map[int64]*Article{}, anchors: make([]Anchor, len(list))}
+	for i, n := range list {
+		a, ok := p.articles[n.ArticleID]
+		if !ok {
+			var err error
+			a, err = s.FindArticleByID(ctx, n.ArticleID)
+			if fault.Is(err, fault.NotFound) {
+				return p, inBatch(fault.Field("article_id", fmt.Sprintf("article %d does not exist", n.ArticleID)), i, len(list))
+			}
+			if err != nil {
+				return p, err
+			}
+			p.articles[n.ArticleID] = a
 		}
+		anchor, err := Locate(a.Body, n.Quote, n.Start)
 		if err != nil {
-			return nil, err
+			return p, inBatch(err, i, len(list))
 		}
-		articles[n.ArticleID] = a
+		p.anchors[i] = anchor
 	}
-	anchor, err := Locate(a.Body, n.Quote, n.Start)
-	if err != nil {
-		return nil, err
+	return p, nil
+}
+
+// revisionsOf reads the current revision of each article, without their bodies.
+func (s *Store) revisionsOf(ctx context.Context, articles map[int64]*Article) (map[int64]int, error) {
+	var rows []Article
+	ids := slices.Collect(maps.Keys(articles))
+	if err := s.scope.Read().NewSelect().Model(&rows).Column("id", "revision").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read the revisions of articles %v: %w", ids, err)
 	}
-	c := &Claim{
-		ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
-		Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
-		Stage: StageOpen, Status: StatusUnverified, Version: 1,
-		CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+	out := make(map[int64]int, len(rows))
+	for _, a := range rows {
+		out[a.ID] = a.Revision
 	}
-	c.setAnchor(anchor)
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
-	}
-	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-		After: c,
-	}); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return out, nil
 }
 
 // inBatch renames the fields of an Invalid error to claims[i].field when it concerns the
@@ -177,6 +224,19 @@ func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 	return c, nil
 }
 
+// checkClaim returns NotFound unless the claim exists: the lists of a claim's items tell a
+// claim without items from a missing one with it, and only when a page is empty.
+func (s *Store) checkClaim(ctx context.Context, id int64) error {
+	ok, err := s.scope.Read().NewSelect().Model((*Claim)(nil)).Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return database.Translate(err)
+	}
+	if !ok {
+		return fault.New(fault.NotFound, "claim %d not found", id)
+	}
+	return nil
+}
+
 // Order is the order of a claim listing.
 type Order int
 
@@ -190,8 +250,9 @@ const (
 
 // Key is the position of a claim in a listing, for continuing after it.
 type Key struct {
-	Start int   `json:"s,omitempty"`
-	ID    int64 `json:"i"`
+	// Start is the anchor's start, for listings in text order.
+	Start int
+	ID    int64
 }
 
 // KeyOf returns c's position in a listing of the given order.
@@ -200,6 +261,32 @@ func KeyOf(c *Claim, o Order) Key {
 		return Key{Start: c.AnchorStart, ID: c.ID}
 	}
 	return Key{ID: c.ID}
+}
+
+// Snapshot fixes the claims a listing of one article in text order pages through: the
+// article's revision, in which their anchors hold, and the highest claim id when the first
+// page was read. A claim created later has a higher id, because writes commit one at a
+// time in id order, so every page of the listing shows exactly the claims of its first
+// page's moment, each once, in text order, even while claims are added between pages.
+type Snapshot struct {
+	Revision int
+	Through  int64
+}
+
+// SnapshotClaims returns the snapshot of an article's claims as they stand, for the first
+// page of a listing in text order. It returns NotFound for a missing article.
+func (s *Store) SnapshotClaims(ctx context.Context, articleID int64) (Snapshot, error) {
+	var snap Snapshot
+	// One statement reads both, so the revision and the bound belong to one moment.
+	err := s.scope.Read().NewSelect().Model((*Article)(nil)).
+		ColumnExpr("revision").
+		ColumnExpr("(SELECT COALESCE(MAX(id), 0) FROM claims)").
+		Where("id = ?", articleID).
+		Scan(ctx, &snap.Revision, &snap.Through)
+	if err != nil {
+		return Snapshot{}, database.NotFound(err, "article %d", articleID)
+	}
+	return snap, nil
 }
 
 // Filter selects claims; zero fields match everything.
@@ -222,8 +309,12 @@ type Filter struct {
 	// Q is a full-text query over quote and text: every word must match (as a prefix).
 	Q     string
 	Order Order
-	After *Key
-	Limit int
+	// Snapshot, with ArticleID and ByPosition, keeps the claims of that moment and refuses
+	// (Conflict) a page once the article has a newer revision than the snapshot's, since
+	// its claims may have moved in the text.
+	Snapshot *Snapshot
+	After    *Key
+	Limit    int
 }
 
 // MaxQuery bounds a full-text query, in characters.
@@ -248,11 +339,15 @@ func (f Filter) Validate() error {
 		errs.Add("assignee_id", "contradicts unassigned")
 	}
 	text.Limit(errs, "q", f.Q, MaxQuery)
+	if f.Snapshot != nil && (f.ArticleID <= 0 || f.Order != ByPosition) {
+		return fault.New(fault.Internal, "a claim snapshot needs one article in text order")
+	}
 	return errs.Err()
 }
 
 // FindClaims lists claims matching f, at most f.Limit of them; more reports whether another
-// page follows. It returns Invalid for a bad filter.
+// page follows. It returns Invalid for a bad filter, and Conflict when f.Snapshot is older
+// than the article's revision.
 func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more bool, err error) {
 	if err := f.Validate(); err != nil {
 		return nil, false, err
@@ -291,6 +386,14 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if f.Within != nil {
 		q = q.Where("claim.id IN (?)", f.Within)
 	}
+	if snap := f.Snapshot; snap != nil {
+		// The revision is checked in the same statement as the rows are read, so a page is
+		// either wholly of the snapshot's revision or empty. The unary plus keeps SQLite
+		// from walking an id index for the bound (and sorting every match by position):
+		// the article's position index stays the plan, as without a snapshot.
+		q = q.Where("+claim.id <= ?", snap.Through).
+			Where("EXISTS (SELECT 1 FROM articles WHERE articles.id = ? AND articles.revision = ?)", f.ArticleID, snap.Revision)
+	}
 	// idCol is the column that orders by id; a full-text join orders by the index's rowid,
 	// which equals the claim's id, so that SQLite walks the index in order and stops early.
 	idCol := "claim.id"
@@ -322,8 +425,29 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if err := q.Scan(ctx); err != nil {
 		return nil, false, fmt.Errorf("list claims: %w", database.Translate(err))
 	}
+	if len(claims) == 0 && f.Snapshot != nil {
+		if err := s.checkSnapshot(ctx, f.ArticleID, *f.Snapshot); err != nil {
+			return nil, false, err
+		}
+	}
 	claims, more = database.Trim(claims, f.Limit)
 	return claims, more, nil
+}
+
+// checkSnapshot returns Conflict when the article has moved on from the snapshot's
+// revision, and NotFound when it does not exist.
+func (s *Store) checkSnapshot(ctx context.Context, articleID int64, snap Snapshot) error {
+	var revision int
+	err := s.scope.Read().NewSelect().Model((*Article)(nil)).Column("revision").Where("id = ?", articleID).Scan(ctx, &revision)
+	if err != nil {
+		return database.NotFound(err, "article %d", articleID)
+	}
+	if revision != snap.Revision {
+		return fault.New(fault.Conflict,
+			"article %d is at revision %d, but this listing began at revision %d and its claims may have moved in the text: start again from the first page",
+			articleID, revision, snap.Revision)
+	}
+	return nil
 }
 
 // searchTerms splits a query into words of letters and digits, the way both full-text
@@ -421,7 +545,8 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 			return nil, fmt.Errorf("update claim %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
+			Actor: actor.Audit(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
+
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -149,9 +150,13 @@ func TestReplaceArticleKeepsRevisionsAndReanchors(t *testing.T) {
 	if a2.Revision != 2 || a2.Body != newBody {
 		t.Errorf("article = rev %d", a2.Revision)
 	}
-	revs, err := s.FindRevisions(ctx, a.ID)
-	if err != nil || len(revs) != 2 || revs[0].Body != body || revs[1].Body != newBody {
+	revs, more, err := s.FindRevisions(ctx, a.ID, 0, 10)
+	if err != nil || more || len(revs) != 2 || revs[0].Body != "" || revs[0].BodyLength != utf8.RuneCountInString(body) ||
+		revs[1].BodyLength != utf8.RuneCountInString(newBody) || revs[1].BodySHA256 != a2.BodySHA256 {
 		t.Fatalf("revisions = %+v, %v", revs, err)
+	}
+	if r, err := s.FindRevision(ctx, a.ID, 1); err != nil || r.Body != body || r.BodyLength != utf8.RuneCountInString(body) {
+		t.Fatalf("revision 1 = %+v, %v", r, err)
 	}
 	k, _ := s.FindClaimByID(ctx, kept.ID)
 	if k.AnchorStart != kept.AnchorStart+19 || k.AnchorState != claims.Anchored || k.ArticleRevision != 2 || k.Version != 2 {

@@ -57,7 +57,7 @@ func TestStatusIsTheSignedVerdictOnly(t *testing.T) {
 		t.Errorf("a reopened verdict is still in force: %+v", c)
 	}
 	dbtest.WantKind(t, c.CheckPublishable(), fault.Conflict, "")
-	events, err := f.s.FindReviewEvents(f.ctx, c.ID)
+	events, _, err := f.s.FindReviewEvents(f.ctx, c.ID, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestPassageChangeSendsTheVerdictBackToReview(t *testing.T) {
 		return got
 	}
 	lastEvent := func(c *claims.Claim) claims.ReviewEvent {
-		events, err := f.s.FindReviewEvents(f.ctx, c.ID)
+		events, _, err := f.s.FindReviewEvents(f.ctx, c.ID, 0, 100)
 		if err != nil || len(events) == 0 {
 			t.Fatalf("events of %d: %v", c.ID, err)
 		}

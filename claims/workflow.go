@@ -204,7 +204,8 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 		return nil, nil, fmt.Errorf("record %s of claim %d: %w", t.Action, old.ID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+		Actor: actor.Audit(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
+
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, nil, err
@@ -319,9 +320,22 @@ func (s *Store) checkReviewer(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// FindReviewEvents lists a claim's transitions, oldest first.
-func (s *Store) FindReviewEvents(ctx context.Context, claimID int64) ([]ReviewEvent, error) {
-	events := []ReviewEvent{}
-	err := s.scope.Read().NewSelect().Model(&events).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
-	return events, database.Translate(err)
+// FindReviewEvents lists a claim's transitions in id order (oldest first), after afterID
+// and at most limit of them; more reports whether another page follows. It returns
+// NotFound for a missing claim and Invalid for a limit that is not positive.
+func (s *Store) FindReviewEvents(ctx context.Context, claimID, afterID int64, limit int) (events []ReviewEvent, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	events = []ReviewEvent{}
+	err = s.scope.Read().NewSelect().Model(&events).Where("claim_id = ? AND id > ?", claimID, afterID).
+		Order("id ASC").Limit(int64(limit + 1)).Scan(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list transitions of claim %d: %w", claimID, database.Translate(err))
+	}
+	if len(events) == 0 {
+		return events, false, s.checkClaim(ctx, claimID)
+	}
+	events, more = database.Trim(events, limit)
+	return events, more, nil
 }

@@ -177,11 +177,11 @@ func (f *fixture) state(t testing.TB, id int64) state {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := f.s.FindReviewEvents(f.ctx, id)
+	evs, _, err := f.s.FindReviewEvents(f.ctx, id, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := f.s.FindEvidence(f.ctx, id)
+	items, err := f.s.ClaimEvidence(f.ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -704,7 +704,7 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 		}
 		c = got
 
-		events, err := f.s.FindReviewEvents(f.ctx, c.ID)
+		events, _, err := f.s.FindReviewEvents(f.ctx, c.ID, 0, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -810,7 +810,7 @@ func TestConcurrentTransitionsOneWins(t *testing.T) {
 	if !sameClaim(stored, got) || deref(stored.ProposedStatus) != statuses[w%len(statuses)] || stored.ProposedRationale != fmt.Sprintf("racer %d", w) || stored.Version != c.Version+2 {
 		t.Errorf("stored %+v, winner %d returned %+v", stored, w, got)
 	}
-	events, err := f.s.FindReviewEvents(f.ctx, c.ID)
+	events, _, err := f.s.FindReviewEvents(f.ctx, c.ID, 0, 100)
 	if err != nil || len(events) != 2 {
 		t.Errorf("review events = %d, %v; want 2", len(events), err)
 	}

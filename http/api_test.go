@@ -54,8 +54,13 @@ func TestArticlesCreateReadReplace(t *testing.T) {
 	w = e.as(viewer, "GET", "/api/v1/articles/"+id+"/revisions", nil)
 	wantStatus(t, w, http.StatusOK)
 	revs := data(t, w)
-	if len(revs) != 2 || revs[0]["body"] != body {
+	if len(revs) != 2 || revs[0]["body"] != nil || revs[0]["body_length"] != float64(len(body)) || revs[1]["revision"] != 2.0 {
 		t.Errorf("revisions = %v", revs)
+	}
+	w = e.as(viewer, "GET", "/api/v1/articles/"+id+"/revisions/1", nil)
+	wantStatus(t, w, http.StatusOK)
+	if rev := decode[map[string]any](t, w); rev["body"] != body || rev["revision"] != 1.0 || rev["body_sha256"] != revs[0]["body_sha256"] {
+		t.Errorf("revision 1 = %v", rev)
 	}
 	w = e.as(viewer, "GET", "/api/v1/claims/"+claim["id"].(string), nil)
 	moved := decode[map[string]any](t, w)

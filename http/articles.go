@@ -2,11 +2,13 @@ package http
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"verity/claims"
+	"verity/claims/fault"
 )
 
 // ArticleRequest is the body of POST and PUT /api/v1/articles.
@@ -58,14 +60,12 @@ func articleResponse(a *claims.Article, withBody bool) ArticleResponse {
 
 func (s *Server) listArticles(c *gin.Context) error {
 	q := newQuery(c)
-	f := claims.ArticleFilter{Outlet: q.str("outlet"), Limit: q.limit()}
-	var after claims.Key
-	if q.cursor(&after) {
-		f.AfterID = after.ID
-	}
+	f := claims.ArticleFilter{Outlet: q.str("outlet")}
+	p := q.page(1)
 	if err := q.err(); err != nil {
 		return err
 	}
+	f.AfterID, f.Limit = p.afterID(), p.limit
 	list, more, err := s.claims.FindArticles(c.Request.Context(), f)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (s *Server) listArticles(c *gin.Context) error {
 	for i, a := range list {
 		out[i] = articleResponse(a, false)
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: list[len(list)-1].ID} }))
+	c.JSON(http.StatusOK, newPage(p, out, more, func(a ArticleResponse) []int64 { return byID(int64(a.ID)) }))
 	return nil
 }
 
@@ -129,33 +129,68 @@ func (s *Server) replaceArticle(c *gin.Context) error {
 	return nil
 }
 
-// RevisionResponse is one kept body of an article.
+// RevisionResponse is one revision of an article as listings show it, without its body.
 type RevisionResponse struct {
 	Revision   int    `json:"revision"`
 	BodySHA256 string `json:"body_sha256"`
-	Body       string `json:"body"`
-	CreatedAt  Time   `json:"created_at"`
+	// BodyLength is the body's length in characters (code points), the unit of anchors.
+	BodyLength int  `json:"body_length"`
+	CreatedAt  Time `json:"created_at"`
+	CreatedBy  *ID  `json:"created_by"`
+}
+
+// RevisionDetail is one revision with its body.
+type RevisionDetail struct {
+	RevisionResponse
+	Body string `json:"body"`
+}
+
+func revisionResponse(r *claims.Revision) RevisionResponse {
+	return RevisionResponse{
+		Revision: r.Revision, BodySHA256: r.BodySHA256, BodyLength: r.BodyLength,
+		CreatedAt: Time{r.CreatedAt}, CreatedBy: ptrID(r.CreatedBy),
+	}
 }
 
 func (s *Server) listRevisions(c *gin.Context) error {
-	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
 		return err
 	}
+	q := newQuery(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
+		return err
+	}
 	// FindRevisions answers NotFound for a missing article itself.
-	revs, err := s.claims.FindRevisions(c.Request.Context(), id)
+	revs, more, err := s.claims.FindRevisions(c.Request.Context(), id, int(p.afterID()), p.limit)
 	if err != nil {
 		return err
 	}
 	out := make([]RevisionResponse, len(revs))
-	for i, r := range revs {
-		out[i] = RevisionResponse{Revision: r.Revision, BodySHA256: r.BodySHA256, Body: r.Body, CreatedAt: Time{r.CreatedAt}}
+	for i := range revs {
+		out[i] = revisionResponse(&revs[i])
 	}
-	p, err := pageOf(q, out, func(r RevisionResponse) int64 { return int64(r.Revision) })
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r RevisionResponse) []int64 { return []int64{int64(r.Revision)} }))
+	return nil
+}
+
+func (s *Server) getRevision(c *gin.Context) error {
+	id, err := parseID(c.Param("id"), "article")
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, p)
+	revision, err := parseID(c.Param("revision"), "revision")
+	if err != nil || revision > math.MaxInt32 {
+		return fault.New(fault.NotFound, "revision %q of article %d not found", c.Param("revision"), id)
+	}
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	r, err := s.claims.FindRevision(c.Request.Context(), id, int(revision))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, RevisionDetail{RevisionResponse: revisionResponse(r), Body: r.Body})
 	return nil
 }

@@ -40,27 +40,18 @@ func (s *Server) listAudit(c *gin.Context) error {
 		Action:     q.str("action"),
 		From:       q.time("from"),
 		To:         q.time("to"),
-		Limit:      q.limit() + 1,
 	}
-	var after struct {
-		Seq int64 `json:"q"`
-	}
-	if q.cursor(&after) {
-		f.AfterSeq = after.Seq
-	}
+	p := q.page(1)
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		q.fields.Add("to", "must be after from")
 	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	events, err := audit.Find(c.Request.Context(), s.db.Reader(), f)
+	f.AfterSeq, f.Limit = p.afterID(), p.limit
+	events, more, err := audit.Find(c.Request.Context(), s.db.Reader(), f)
 	if err != nil {
 		return err
-	}
-	more := len(events) == f.Limit
-	if more {
-		events = events[:f.Limit-1]
 	}
 	out := make([]AuditEventResponse, len(events))
 	for i, e := range events {
@@ -69,7 +60,7 @@ func (s *Server) listAudit(c *gin.Context) error {
 			Before: rawOrNull(e.Before), After: rawOrNull(e.After), PrevHash: e.PrevHash, Hash: e.Hash,
 		}
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return map[string]int64{"q": events[len(events)-1].Seq} }))
+	c.JSON(http.StatusOK, newPage(p, out, more, func(e AuditEventResponse) []int64 { return []int64{e.Seq} }))
 	return nil
 }
 

@@ -42,21 +42,21 @@ func citationResponse(ct *provenance.Citation) CitationResponse {
 }
 
 func (s *Server) listCitations(c *gin.Context) error {
-	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
 	}
+	q := newQuery(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
+		return err
+	}
 	// FindCitationsByClaim answers NotFound for a missing claim itself.
-	cits, err := s.provenance.FindCitationsByClaim(c.Request.Context(), id)
+	cits, more, err := s.provenance.FindCitationsByClaim(c.Request.Context(), id, p.afterID(), p.limit)
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(q, citationsResponse(cits), func(r CitationResponse) int64 { return int64(r.ID) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, newPage(p, citationsResponse(cits), more, func(r CitationResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 

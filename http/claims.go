@@ -1,12 +1,14 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"verity/claims"
+	"verity/claims/fault"
 	"verity/provenance"
 )
 
@@ -132,7 +134,6 @@ func claimFilter(q *query) provenance.ClaimFilter {
 			Kind:       claims.Kind(q.str("kind")),
 			AssigneeID: q.id("assignee_id"),
 			Q:          q.str("q"),
-			Limit:      q.limit(),
 		},
 		SourceID: q.id("source_id"),
 	}
@@ -141,16 +142,29 @@ func claimFilter(q *query) provenance.ClaimFilter {
 func (s *Server) listClaims(c *gin.Context) error {
 	q := newQuery(c)
 	f := claimFilter(q)
-	return s.serveClaims(c, q, f)
-}
-
-func (s *Server) listArticleClaims(c *gin.Context) error {
-	id, err := parseID(c.Param("id"), "article")
+	p := q.page(1)
+	if err := q.err(); err != nil {
+		return err
+	}
+	f.Limit = p.limit
+	if p.after != nil {
+		f.After = &claims.Key{ID: p.afterID()}
+	}
+	list, more, err := s.provenance.FindClaims(c.Request.Context(), f)
 	if err != nil {
 		return err
 	}
-	// Only whether it exists: the body, up to 2 MiB, is not needed to list its claims.
-	if err := s.claims.CheckArticle(c.Request.Context(), id); err != nil {
+	c.JSON(http.StatusOK, newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 { return byID(int64(cl.ID)) }))
+	return nil
+}
+
+// listArticleClaims lists an article's claims in text order. Its cursor holds the snapshot
+// of the first page (the article's revision and the highest claim id then) and the text
+// position reached, so that later pages show exactly the first page's claims; once the
+// article has a new revision, the claims may have moved, and the next page is a conflict.
+func (s *Server) listArticleClaims(c *gin.Context) error {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
 		return err
 	}
 	q := newQuery(c)
@@ -158,29 +172,52 @@ func (s *Server) listArticleClaims(c *gin.Context) error {
 	if f.ArticleID != 0 && f.ArticleID != id {
 		q.fields.Add("article_id", "contradicts the article in the path")
 	}
-	f.ArticleID = id
-	f.Order = claims.ByPosition
-	return s.serveClaims(c, q, f)
-}
-
-func (s *Server) serveClaims(c *gin.Context, q *query, f provenance.ClaimFilter) error {
-	var after claims.Key
-	if q.cursor(&after) {
-		f.After = &after
-	}
+	p := q.page(4) // revision, highest claim id, anchor start, claim id
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, more, err := s.provenance.FindClaims(c.Request.Context(), f)
+	f.ArticleID, f.Order, f.Limit = id, claims.ByPosition, p.limit
+	list, more, snap, err := s.findInTextOrder(c.Request.Context(), f, p)
 	if err != nil {
 		return err
 	}
+	c.JSON(http.StatusOK, newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 {
+		return []int64{int64(snap.Revision), snap.Through, int64(cl.Anchor.Start), int64(cl.ID)}
+	}))
+	return nil
+}
+
+// findInTextOrder reads a page of an article's claims in text order: after a cursor, in its
+// snapshot; on the first page, in a snapshot taken now, which it returns.
+func (s *Server) findInTextOrder(ctx context.Context, f provenance.ClaimFilter, p position) ([]*claims.Claim, bool, claims.Snapshot, error) {
+	if p.after != nil {
+		snap := claims.Snapshot{Revision: int(p.after[0]), Through: p.after[1]}
+		f.Snapshot, f.After = &snap, &claims.Key{Start: int(p.after[2]), ID: p.after[3]}
+		list, more, err := s.provenance.FindClaims(ctx, f)
+		return list, more, snap, err
+	}
+	// A first page conflicts only with an edit committed between its snapshot and its read;
+	// it then reads again in the new revision.
+	for range 3 {
+		snap, err := s.claims.SnapshotClaims(ctx, f.ArticleID)
+		if err != nil {
+			return nil, false, snap, err
+		}
+		f.Snapshot = &snap
+		list, more, err := s.provenance.FindClaims(ctx, f)
+		if !fault.Is(err, fault.Conflict) {
+			return list, more, snap, err
+		}
+	}
+	return nil, false, claims.Snapshot{}, fault.New(fault.Conflict, "article %d is being edited faster than it can be listed: try again", f.ArticleID)
+}
+
+func claimsResponse(list []*claims.Claim) []ClaimResponse {
 	out := make([]ClaimResponse, len(list))
 	for i, cl := range list {
 		out[i] = claimResponse(cl)
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return claims.KeyOf(list[len(list)-1], f.Order) }))
-	return nil
+	return out
 }
 
 func (s *Server) createClaim(c *gin.Context) error {
@@ -211,11 +248,11 @@ func (s *Server) getClaim(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cits, err := s.provenance.FindCitationsByClaim(ctx, id)
+	cits, err := s.provenance.ClaimCitations(ctx, id)
 	if err != nil {
 		return err
 	}
-	evidence, err := s.claims.FindEvidence(ctx, id)
+	evidence, err := s.claims.ClaimEvidence(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -263,17 +300,4 @@ func citationsResponse(cits []*provenance.Citation) []CitationResponse {
 		out[i] = citationResponse(ct)
 	}
 	return out
-}
-
-// existingClaim reads the claim id of a route under /claims/{id} and checks that the claim
-// exists, so that a list of a missing claim's items is 404 rather than empty.
-func (s *Server) existingClaim(c *gin.Context) (int64, error) {
-	id, err := parseID(c.Param("id"), "claim")
-	if err != nil {
-		return 0, err
-	}
-	if _, err := s.claims.FindClaimByID(c.Request.Context(), id); err != nil {
-		return 0, err
-	}
-	return id, nil
 }

@@ -21,6 +21,7 @@ const (
 	kindPreconditionRequired fault.Kind = "precondition_required"
 	kindUnsupportedMedia     fault.Kind = "unsupported_media_type"
 	kindMethodNotAllowed     fault.Kind = "method_not_allowed"
+	kindTimeout              fault.Kind = "timeout"
 )
 
 // statusOf is the one table from error kinds to HTTP statuses.
@@ -50,6 +51,8 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case kindTimeout:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -107,6 +110,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		// The client went away; nobody reads an answer, and nothing failed on our side.
 		c.AbortWithStatus(statusClientClosedRequest)
 		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The request's own deadline (Server.bound) stopped it; a write it was making rolled back.
+		err = fault.Wrap(kindTimeout, err, "the request took longer than %s and was stopped; nothing it would have changed was saved", s.timeout)
 	}
 	p := problemOf(err, c.Request.URL.EscapedPath())
 	if p.Status >= 500 && !errors.Is(err, errClientGone) {

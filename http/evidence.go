@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -80,21 +79,21 @@ func evidenceListResponse(list []*claims.Evidence) []EvidenceResponse {
 }
 
 func (s *Server) listEvidence(c *gin.Context) error {
+	id, err := parseID(c.Param("id"), "claim")
+	if err != nil {
+		return err
+	}
 	q := newQuery(c)
-	id, err := s.existingClaim(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
+		return err
+	}
+	// FindEvidence answers NotFound for a missing claim itself.
+	list, more, err := s.claims.FindEvidence(c.Request.Context(), id, p.afterID(), p.limit)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	list, err := s.claims.FindEvidence(ctx, id)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(q, evidenceListResponse(list), func(r EvidenceResponse) int64 { return int64(r.ID) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, newPage(p, evidenceListResponse(list), more, func(r EvidenceResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 
@@ -192,9 +191,9 @@ func (s *Server) decodeEvidenceForm(c *gin.Context, req *EvidenceRequest) (*clai
 		case "stance":
 			req.Stance = v
 		case "source_id":
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil || n <= 0 {
-				fields.Add("source_id", "is not a valid id")
+			n, ok := canonicalID(v)
+			if !ok {
+				fields.Add("source_id", "must be an id: "+idRule)
 				continue
 			}
 			id := ID(n)

@@ -2,7 +2,6 @@ package http
 
 import (
 	"cmp"
-	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -18,7 +17,7 @@ type ID int64
 // MarshalJSON writes the id as a string, so that clients never do arithmetic on it.
 func (id ID) MarshalJSON() ([]byte, error) { return json.Marshal(strconv.FormatInt(int64(id), 10)) }
 
-// UnmarshalJSON accepts "12" or 12.
+// UnmarshalJSON accepts an id as a string ("12") or a number (12), spelled canonically.
 func (id *ID) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if strings.HasPrefix(s, `"`) {
@@ -26,13 +25,28 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 			return err
 		}
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := canonicalID(s)
+	if !ok {
 		// A type error lets the decoder name the field, so the client learns which id is bad.
 		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[ID]()}
 	}
 	*id = ID(n)
 	return nil
+}
+
+// idRule says how an id is spelled, for the messages that refuse one.
+const idRule = "the digits of a positive number, without sign or leading zeros"
+
+// canonicalID reads s as an id: the decimal digits of a positive int64 without sign or
+// leading zeros. Every id has that one spelling, so "043" and "+43" name nothing rather
+// than claim 43: two spellings of one resource would make caches, logs and audit filters
+// disagree about what was asked for.
+func canonicalID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != s {
+		return 0, false
+	}
+	return n, true
 }
 
 // ptrID converts a nullable stored reference.
@@ -44,33 +58,14 @@ func ptrID(p *int64) *ID {
 	return &id
 }
 
-// parseID reads an id from a path; anything that is not an id names nothing that exists.
+// parseID reads an id from a path; anything that is not an id, canonically spelled, names
+// nothing that exists.
 func parseID(raw, what string) (int64, error) {
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := canonicalID(raw)
+	if !ok {
 		return 0, fault.New(fault.NotFound, "%s %q not found", what, raw)
 	}
 	return n, nil
-}
-
-// encodeCursor makes an opaque cursor from a listing position.
-func encodeCursor(key any) string {
-	b, _ := json.Marshal(key) // cursor keys are plain structs of numbers
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeCursor reads a cursor made by encodeCursor into key.
-func decodeCursor(raw string, key any) error {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err == nil {
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(key)
-	}
-	if err != nil {
-		return fault.Field("cursor", "is not a cursor this listing gave out")
-	}
-	return nil
 }
 
 func sortByID[T any](items []T, id func(T) ID) {

@@ -314,7 +314,15 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID, status: 200})
 	c.do(call{role: editor, method: "PUT", path: v1 + "/articles/" + articleID, header: []string{"If-Match", `"1"`}, status: 200,
 		body: map[string]any{"title": "Blasts (updated)", "published_at": nil, "body": "Update: toll revised. " + body}})
-	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions", status: 200})
+	revisions := c.object(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions?limit=1", status: 200})
+	if next, ok := revisions["next_cursor"].(string); ok {
+		c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions?limit=1&cursor=" + next, status: 200})
+	} else {
+		t.Errorf("two revisions, limit 1: no next_cursor in %v", revisions)
+	}
+	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions/2", status: 200})
+	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions/3", status: 404})
+	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/revisions/02", status: 404, nonconforming: true})
 
 	// Claims.
 	claim := c.object(call{role: editor, method: "POST", path: v1 + "/claims", status: 201, body: map[string]any{
@@ -438,6 +446,20 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.do(call{role: admin, method: "DELETE", path: v1 + "/users/" + userID + "/tokens/" + tokenID, status: 409})
 	big, bigType := multipartBody(t, map[string]string{"stance": "context"}, bytes.Repeat([]byte("x"), 1<<20+1))
 	c.do(call{role: reviewer, method: "POST", path: v1 + "/claims/" + claimID + "/evidence", body: big, contentType: bigType, status: 413})
+
+	// Text order: a cursor continues its own listing only, and not past a new revision.
+	c.do(call{role: editor, method: "POST", path: v1 + "/claims", status: 201, body: map[string]any{"article_id": articleID, "quote": "A second blast followed"}})
+	inText := c.object(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/claims?limit=1", status: 200})
+	if next, ok := inText["next_cursor"].(string); ok {
+		c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/claims?limit=1&cursor=" + next, status: 200})
+		c.do(call{role: viewer, method: "GET", path: v1 + "/claims?limit=1&cursor=" + next, status: 422})
+		c.do(call{role: editor, method: "PUT", path: v1 + "/articles/" + articleID, status: 200,
+			body: map[string]any{"title": "Blasts (revised again)", "body": "Second update. " + body}})
+		c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/claims?limit=1&cursor=" + next, status: 409})
+	} else {
+		t.Errorf("two claims, limit 1: no next_cursor in %v", inText)
+	}
+	c.do(call{role: viewer, method: "GET", path: v1 + "/claims?limit=1&cursor=e30", status: 422})
 }
 
 // TestOpenAPICatchesUndocumentedFields shows that the conformance test fails when a

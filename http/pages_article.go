@@ -65,14 +65,22 @@ func (s *Server) showArticle(c *gin.Context, id int64, status int, f *form) erro
 	if err != nil {
 		return err
 	}
-	revs, err := s.claims.FindRevisions(ctx, id)
+	// The newest revisions first; an article with more than a page of them shows the first
+	// page's worth, which is every article a desk keeps.
+	revs, _, err := s.claims.FindRevisions(ctx, id, 0, 200)
 	if err != nil {
 		return err
 	}
 	slices.Reverse(revs)
+	// Every page of the claims belongs to one moment, so that none is marked twice or missed
+	// while claims are added.
+	snap, err := s.claims.SnapshotClaims(ctx, id)
+	if err != nil {
+		return err
+	}
 	var all []*claims.Claim
 	truncated := false
-	filter := provenance.ClaimFilter{Filter: claims.Filter{ArticleID: id, Order: claims.ByPosition, Limit: 200}}
+	filter := provenance.ClaimFilter{Filter: claims.Filter{ArticleID: id, Order: claims.ByPosition, Snapshot: &snap, Limit: 200}}
 	for {
 		page, more, err := s.provenance.FindClaims(ctx, filter)
 		if err != nil {

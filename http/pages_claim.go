@@ -123,15 +123,11 @@ func (s *Server) showClaim(c *gin.Context, id int64, status int, f *form, formNa
 	body := g.Article.Body
 	if cl.ArticleRevision != g.Article.Revision {
 		// An orphaned claim keeps the anchor of the revision its quote was last found in.
-		revs, err := s.claims.FindRevisions(ctx, g.Article.ID)
+		rev, err := s.claims.FindRevision(ctx, g.Article.ID, cl.ArticleRevision)
 		if err != nil {
 			return err
 		}
-		for _, r := range revs {
-			if r.Revision == cl.ArticleRevision {
-				body = r.Body
-			}
-		}
+		body = rev.Body
 	}
 	v.Passage = passage(body, cl)
 	for _, e := range g.Upstream {
@@ -185,12 +181,19 @@ func (s *Server) showClaim(c *gin.Context, id int64, status int, f *form, formNa
 		}
 		v.Evidence = append(v.Evidence, ev)
 	}
-	events, err := s.claims.FindReviewEvents(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		v.History = append(v.History, historyView{Event: e, Actor: who.of(e.ActorID), Verb: verbOf(e, who)})
+	// The whole history: a claim's review is a handful of events, read a page at a time.
+	for after := int64(0); ; {
+		events, more, err := s.claims.FindReviewEvents(ctx, id, after, 200)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			v.History = append(v.History, historyView{Event: e, Actor: who.of(e.ActorID), Verb: verbOf(e, who)})
+		}
+		if !more {
+			break
+		}
+		after = events[len(events)-1].ID
 	}
 	if f != nil {
 		v.forms[formName] = f

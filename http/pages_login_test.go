@@ -180,9 +180,11 @@ func TestPageSessionsFollowTheUser(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantRedirect(t, v.get("/claims"), "/login")
-		if p := v.get("/login"); !strings.Contains(p.text(".form-alert"), "disabled") {
-			t.Errorf("the sign-in page says %q", p.text(".form-alert"))
+		// Disabling ends the user's sessions; one that survived would be refused as disabled.
+		if msg := v.get("/login").text(".form-alert"); !strings.Contains(msg, "ended") && !strings.Contains(msg, "disabled") {
+			t.Errorf("the sign-in page says %q", msg)
 		}
+		wantPage(t, v.post("/login", url.Values{"email": {"gone@example.org"}, "password": {"correct horse battery"}}), http.StatusUnauthorized)
 	})
 
 	t.Run("a session never authorizes the API", func(t *testing.T) {

@@ -105,7 +105,7 @@ func TestPageRoutes(t *testing.T) {
 	claim := itoa(e.claimID("just 2,200 fighters"))
 	sum := uploadEvidence(t, e, claim, []byte("route matrix attachment"))
 	var evidence string
-	if list, err := claims.NewStore(e.db).FindEvidence(context.Background(), e.claimID("just 2,200 fighters")); err == nil && len(list) > 0 {
+	if list, err := claims.NewStore(e.db).ClaimEvidence(context.Background(), e.claimID("just 2,200 fighters")); err == nil && len(list) > 0 {
 		evidence = itoa(list[0].ID)
 	}
 	params := strings.NewReplacer("/claims/:id", "/claims/"+claim, "/articles/:id", "/articles/1", "/sources/:id", "/sources/1",

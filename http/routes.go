@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	r("GET", api+"/articles/:id", read, s.getArticle)
 	r("PUT", api+"/articles/:id", edit, s.replaceArticle)
 	r("GET", api+"/articles/:id/revisions", read, s.listRevisions)
+	r("GET", api+"/articles/:id/revisions/:revision", read, s.getRevision)
 	r("GET", api+"/articles/:id/claims", read, s.listArticleClaims)
 
 	r("GET", api+"/claims", read, s.listClaims)

@@ -33,6 +33,7 @@ type Server struct {
 	validate   *validator.Validate
 	engine     *gin.Engine
 	maxUpload  int64
+	timeout    time.Duration
 	publicURL  string
 	openAPIDoc openAPIDocument
 	// pages renders the reviewer pages; logins limits failed sign-ins; sessionPolicy bounds
@@ -60,7 +61,14 @@ type Deps struct {
 	SessionPolicy identity.SessionPolicy
 	// LoginLimits bound failed sign-ins; zero means DefaultLoginLimits.
 	LoginLimits LoginLimits
+	// RequestTimeout bounds the work of one request; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout bounds the work of one request. It stays well inside the server's
+// WriteTimeout, so that a write still running when it expires is rolled back while the
+// client can still be told, instead of committing after the client was cut off.
+const DefaultRequestTimeout = 60 * time.Second
 
 // DefaultMaxUploadBytes bounds an evidence attachment unless configured otherwise.
 const DefaultMaxUploadBytes = 20 << 20
@@ -75,6 +83,7 @@ func NewServer(d Deps) *Server {
 		identity:   d.Identity,
 		logger:     d.Logger,
 		maxUpload:  d.MaxUploadBytes,
+		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
@@ -97,7 +106,7 @@ func NewServer(d Deps) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverPanics, s.requestID, s.logRequests, s.authenticate)
+	e.Use(s.recoverPanics, s.requestID, s.logRequests, s.bound, s.authenticate)
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, fault.New(fault.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -106,6 +115,9 @@ func NewServer(d Deps) *Server {
 	})
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
 	}
 	s.engine = e
 	s.routes()
@@ -179,6 +191,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 const shutdownGrace = 15 * time.Second
+
+// bound gives the request's work a deadline: the database calls below watch the context, so
+// a write that cannot finish in time rolls back rather than committing for a client that
+// has been told it failed.
+func (s *Server) bound(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
 
 // requestID names each request with a random id, sent back as X-Request-ID and logged with
 // the request and any error, so that a reader who reports a failure can point at its log

@@ -99,16 +99,12 @@ func derivationsResponse(ds []provenance.Derivation) []DerivationResponse {
 
 func (s *Server) listSources(c *gin.Context) error {
 	q := newQuery(c)
-	f := provenance.SourceFilter{Kind: provenance.SourceKind(q.str("kind")), Q: q.str("q"), Limit: q.limit()}
-	var after struct {
-		ID int64 `json:"i"`
-	}
-	if q.cursor(&after) {
-		f.AfterID = after.ID
-	}
+	f := provenance.SourceFilter{Kind: provenance.SourceKind(q.str("kind")), Q: q.str("q")}
+	p := q.page(1)
 	if err := q.err(); err != nil {
 		return err
 	}
+	f.AfterID, f.Limit = p.afterID(), p.limit
 	list, more, err := s.provenance.FindSources(c.Request.Context(), f)
 	if err != nil {
 		return err
@@ -117,7 +113,7 @@ func (s *Server) listSources(c *gin.Context) error {
 	for i, src := range list {
 		out[i] = sourceResponse(src)
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return map[string]int64{"i": list[len(list)-1].ID} }))
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r SourceResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 

@@ -71,13 +71,17 @@ func (s *Server) transition(c *gin.Context) error {
 }
 
 func (s *Server) listTransitions(c *gin.Context) error {
-	q := newQuery(c)
-	id, err := s.existingClaim(c)
+	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	events, err := s.claims.FindReviewEvents(ctx, id)
+	q := newQuery(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
+		return err
+	}
+	// FindReviewEvents answers NotFound for a missing claim itself.
+	events, more, err := s.claims.FindReviewEvents(c.Request.Context(), id, p.afterID(), p.limit)
 	if err != nil {
 		return err
 	}
@@ -85,10 +89,6 @@ func (s *Server) listTransitions(c *gin.Context) error {
 	for i := range events {
 		out[i] = reviewEventResponse(&events[i])
 	}
-	p, err := pageOf(q, out, func(r ReviewEventResponse) int64 { return int64(r.ID) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r ReviewEventResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"verity/claims"
 	"verity/claims/identity"
 )
 
@@ -50,34 +49,36 @@ type TokenRequest struct {
 }
 
 // TokenResponse describes a token; Token, the secret, is present only in the answer to its
-// creation.
+// creation. CreatedBy and CreatedByCLI name who made it, and so saw its secret: an admin,
+// the command-line operator (user@host), both when the admin acted through a token the
+// command line made, or neither for a token Verity made itself.
 type TokenResponse struct {
-	ID         ID     `json:"id"`
-	UserID     ID     `json:"user_id"`
-	Name       string `json:"name"`
-	CreatedAt  Time   `json:"created_at"`
-	LastUsedAt *Time  `json:"last_used_at"`
-	RevokedAt  *Time  `json:"revoked_at"`
-	Token      string `json:"token,omitempty"`
+	ID           ID      `json:"id"`
+	UserID       ID      `json:"user_id"`
+	Name         string  `json:"name"`
+	CreatedBy    *ID     `json:"created_by"`
+	CreatedByCLI *string `json:"created_by_cli"`
+	CreatedAt    Time    `json:"created_at"`
+	LastUsedAt   *Time   `json:"last_used_at"`
+	RevokedAt    *Time   `json:"revoked_at"`
+	Token        string  `json:"token,omitempty"`
 }
 
 func tokenResponse(t *identity.Token) TokenResponse {
 	return TokenResponse{
-		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedAt: Time{t.CreatedAt},
-		LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
+		ID: ID(t.ID), UserID: ID(t.UserID), Name: t.Name, CreatedBy: ptrID(t.CreatedBy), CreatedByCLI: t.CreatedByCLI,
+		CreatedAt: Time{t.CreatedAt}, LastUsedAt: fromTimePtr(t.LastUsedAt), RevokedAt: fromTimePtr(t.RevokedAt),
 	}
 }
 
 func (s *Server) listUsers(c *gin.Context) error {
 	q := newQuery(c)
-	f := identity.UserFilter{Role: identity.Role(q.str("role")), Limit: q.limit()}
-	var after claims.Key
-	if q.cursor(&after) {
-		f.AfterID = after.ID
-	}
+	f := identity.UserFilter{Role: identity.Role(q.str("role"))}
+	p := q.page(1)
 	if err := q.err(); err != nil {
 		return err
 	}
+	f.AfterID, f.Limit = p.afterID(), p.limit
 	users, more, err := s.identity.FindUsers(c.Request.Context(), f)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (s *Server) listUsers(c *gin.Context) error {
 	for i, u := range users {
 		out[i] = userResponse(u)
 	}
-	c.JSON(http.StatusOK, page(out, more, func() any { return claims.Key{ID: users[len(users)-1].ID} }))
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r UserResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 
@@ -142,16 +143,17 @@ func (s *Server) updateUser(c *gin.Context) error {
 }
 
 func (s *Server) listTokens(c *gin.Context) error {
-	q := newQuery(c)
 	id, err := parseID(c.Param("id"), "user")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	if _, err := s.identity.FindUserByID(ctx, id); err != nil {
+	q := newQuery(c)
+	p := q.page(1)
+	if err := q.err(); err != nil {
 		return err
 	}
-	tokens, err := s.identity.FindTokens(ctx, id)
+	// FindTokens answers NotFound for a missing user itself.
+	tokens, more, err := s.identity.FindTokens(c.Request.Context(), id, p.afterID(), p.limit)
 	if err != nil {
 		return err
 	}
@@ -159,11 +161,7 @@ func (s *Server) listTokens(c *gin.Context) error {
 	for i, t := range tokens {
 		out[i] = tokenResponse(t)
 	}
-	p, err := pageOf(q, out, func(r TokenResponse) int64 { return int64(r.ID) })
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, newPage(p, out, more, func(r TokenResponse) []int64 { return byID(int64(r.ID)) }))
 	return nil
 }
 

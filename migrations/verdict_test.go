@@ -15,7 +15,6 @@ import (
 	"verity/migrations/dbtest"
 )
 
-
 // TestVerdictMigrationMovesProposalsOutOfStatus builds claims the way the first schema
 // stored them (a pending or rejected proposal in status) and checks that the migration
 // leaves status as the verdict in force only.

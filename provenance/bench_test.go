@@ -75,7 +75,7 @@ func BenchmarkFindClaimWithCitations(b *testing.B) {
 		if _, err := cs.FindClaimByID(ctx, id); err != nil {
 			b.Fatal(err)
 		}
-		cits, err := ps.FindCitationsByClaim(ctx, id)
+		cits, err := ps.ClaimCitations(ctx, id)
 		if err != nil {
 			b.Fatal(err)
 		}

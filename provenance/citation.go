@@ -140,7 +140,8 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 		return nil, fmt.Errorf("insert citation of claim %d: %w", n.ClaimID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
-		Actor: actor.AuditName(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
+		Actor: actor.Audit(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
+
 		After: c,
 	}); err != nil {
 		return nil, err
@@ -223,10 +224,37 @@ func fieldsUnder(err error, prefix string) error {
 	return fields.Err()
 }
 
-// FindCitationsByClaim returns a claim's citations in the order they were made, each with its
-// source; a claim without citations gets an empty list. It returns NotFound for a missing
-// claim.
-func (s *Store) FindCitationsByClaim(ctx context.Context, claimID int64) ([]*Citation, error) {
+// FindCitationsByClaim lists a claim's citations in id order (the order they were made),
+// each with its source, after afterID and at most limit of them; more reports whether
+// another page follows. It returns NotFound for a missing claim and Invalid for a limit
+// that is not positive.
+func (s *Store) FindCitationsByClaim(ctx context.Context, claimID, afterID int64, limit int) (citations []*Citation, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	citations = []*Citation{}
+	err = s.scope.Read().NewSelect().Model(&citations).Relation("Source").
+		Where("?TableAlias.claim_id = ? AND ?TableAlias.id > ?", claimID, afterID).
+		OrderExpr("?TableAlias.id ASC").
+		Limit(int64(limit + 1)).
+		Scan(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list citations of claim %d: %w", claimID, database.Translate(err))
+	}
+	if len(citations) == 0 {
+		if _, err := s.claims.FindClaimByID(ctx, claimID); err != nil {
+			return nil, false, err
+		}
+		return citations, false, nil
+	}
+	citations, more = database.Trim(citations, limit)
+	return citations, more, nil
+}
+
+// ClaimCitations returns every citation of a claim, each with its source, in the order they
+// were made: for the views that show a claim whole (its detail, its provenance graph). A
+// claim without citations gets an empty list; it returns NotFound for a missing claim.
+func (s *Store) ClaimCitations(ctx context.Context, claimID int64) ([]*Citation, error) {
 	cits, err := s.findCitations(ctx, claimID)
 	// Citations prove their claim exists; only an empty answer needs asking whether it does,
 	// which keeps the claim detail, the hottest read, at one query here.

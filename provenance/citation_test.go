@@ -98,7 +98,7 @@ func TestFindCitations(t *testing.T) {
 	e := cite(c2.ID, un.ID, provenance.QuotedFrom)
 
 	t.Run("by claim", func(t *testing.T) {
-		list, err := st.FindCitationsByClaim(ctx, c1.ID)
+		list, err := st.ClaimCitations(ctx, c1.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestFindCitations(t *testing.T) {
 	})
 
 	t.Run("claim without citations", func(t *testing.T) {
-		list, err := st.FindCitationsByClaim(ctx, bare.ID)
+		list, err := st.ClaimCitations(ctx, bare.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestFindCitations(t *testing.T) {
 	})
 
 	t.Run("missing claim", func(t *testing.T) {
-		_, err := st.FindCitationsByClaim(ctx, 999)
+		_, err := st.ClaimCitations(ctx, 999)
 		dbtest.WantKind(t, err, fault.NotFound, "")
 	})
 
@@ -150,6 +150,38 @@ func TestFindCitations(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint([]int64{a, d, e}) {
 			t.Errorf("citations of the UN report = %v, want %v", got, []int64{a, d, e})
 		}
+	})
+
+	t.Run("by claim, paged", func(t *testing.T) {
+		var got []int64
+		var after int64
+		for {
+			list, more, err := st.FindCitationsByClaim(ctx, c2.ID, after, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ci := range list {
+				if ci.ClaimID != c2.ID || ci.Source == nil || ci.Source.ID != ci.SourceID {
+					t.Errorf("citation %+v", ci)
+				}
+				got = append(got, ci.ID)
+			}
+			if !more {
+				break
+			}
+			after = list[len(list)-1].ID
+		}
+		if len(got) != 3 || got[1] != d || got[2] != e {
+			t.Errorf("citations of claim 2 = %v, want three ending %d, %d", got, d, e)
+		}
+		list, more, err := st.FindCitationsByClaim(ctx, bare.ID, 0, 5)
+		if err != nil || more || list == nil || len(list) != 0 {
+			t.Errorf("citations of a bare claim = %v, %v, %v", list, more, err)
+		}
+		_, _, err = st.FindCitationsByClaim(ctx, 999, 0, 5)
+		dbtest.WantKind(t, err, fault.NotFound, "")
+		_, _, err = st.FindCitationsByClaim(ctx, c2.ID, 0, 0)
+		wantFields(t, err, "limit")
 	})
 
 	t.Run("by source, errors", func(t *testing.T) {

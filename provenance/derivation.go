@@ -108,7 +108,7 @@ func (s *Store) AddDerivation(ctx context.Context, actor identity.Actor, sourceI
 			return nil, fmt.Errorf("insert derivation %s: %w", derivationID(sourceID, derivedFromID), err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "source.derive", EntityType: "source_derivation",
+			Actor: actor.Audit(), Action: "source.derive", EntityType: "source_derivation",
 			EntityID: derivationID(sourceID, derivedFromID), After: d,
 		}); err != nil {
 			return nil, err

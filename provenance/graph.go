@@ -71,7 +71,7 @@ func (s *Store) ClaimGraph(ctx context.Context, claimID int64) (*Graph, error) {
 	for id, src := range upstream {
 		sources[id] = src
 	}
-	evidence, err := s.claims.FindEvidence(ctx, claimID)
+	evidence, err := s.claims.ClaimEvidence(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}

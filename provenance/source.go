@@ -262,7 +262,8 @@ func (s *Store) CreateSource(ctx context.Context, actor identity.Actor, f Source
 			return nil, fmt.Errorf("insert source: %w", err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
+			Actor: actor.Audit(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
+
 			After: src,
 		}); err != nil {
 			return nil, err
@@ -390,7 +391,8 @@ func (s *Store) UpdateSource(ctx context.Context, actor identity.Actor, id int64
 			return nil, fmt.Errorf("update source %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
+			Actor: actor.Audit(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
+
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

@@ -71,7 +71,7 @@ func countRows(t *testing.T, db *database.DB, table string) int {
 // events returns the audit events after seq, oldest first.
 func events(t *testing.T, db *database.DB, afterSeq int64) []audit.Event {
 	t.Helper()
-	es, err := audit.Find(context.Background(), db.Reader(), audit.Filter{AfterSeq: afterSeq, Limit: 1000})
+	es, _, err := audit.Find(context.Background(), db.Reader(), audit.Filter{AfterSeq: afterSeq, Limit: 1000})
 	if err != nil {
 		t.Fatalf("audit events: %v", err)
 	}

@@ -45,12 +45,19 @@ type User struct {
 // Actor is the user as the domain sees them.
 func (u *User) Actor() Actor { return Actor{UserID: u.ID, Role: u.Role} }
 
-// ActorVia is the user acting through token t. A token another admin made for the user is
-// recorded on the actor, so that the workflow holds that admin to the four-eyes rule too.
+// active reports whether the user may sign in at all.
+func (u *User) active() bool { return u != nil && u.DisabledAt == nil }
+
+// ActorVia is the user acting through token t. Whoever made the token saw its secret, so
+// the maker is recorded on the actor: another admin, whom the workflow then holds to the
+// four-eyes rule too, or the command-line operator, whom the audit trail names.
 func (u *User) ActorVia(t *Token) Actor {
 	a := u.Actor()
 	if t.CreatedBy != nil && *t.CreatedBy != u.ID {
 		a.TokenFrom = *t.CreatedBy
+	}
+	if t.CreatedByCLI != nil {
+		a.TokenFromCLI = *t.CreatedByCLI
 	}
 	return a
 }
@@ -63,13 +70,20 @@ type Token struct {
 	UserID    int64  `bun:"user_id" json:"user_id"`
 	Name      string `bun:"name" json:"name"`
 	TokenHash string `bun:"token_hash" json:"-"`
-	// CreatedBy is the admin who made the token, or nil when the CLI made it.
-	CreatedBy  *int64     `bun:"created_by" json:"created_by"`
-	CreatedAt  time.Time  `bun:"created_at" json:"created_at"`
-	LastUsedAt *time.Time `bun:"last_used_at" json:"last_used_at"`
-	RevokedAt  *time.Time `bun:"revoked_at" json:"revoked_at"`
-	// User is the token's user, loaded with the token by Authorize.
-	User *User `bun:"rel:belongs-to,join:user_id=id" json:"-"`
+	// CreatedBy is the admin who made the token, or nil when the command line (or Verity
+	// itself) made it. The token works only while that admin is active and may still make
+	// tokens.
+	CreatedBy *int64 `bun:"created_by" json:"created_by"`
+	// CreatedByCLI is the operator (user@host) who made the token at the command line, or
+	// who held the command-line token the making admin acted through; nil otherwise.
+	CreatedByCLI *string    `bun:"created_by_cli" json:"created_by_cli"`
+	CreatedAt    time.Time  `bun:"created_at" json:"created_at"`
+	LastUsedAt   *time.Time `bun:"last_used_at" json:"last_used_at"`
+	RevokedAt    *time.Time `bun:"revoked_at" json:"revoked_at"`
+	// User is the token's user and Maker the user in CreatedBy, loaded with the token by
+	// Authorize.
+	User  *User `bun:"rel:belongs-to,join:user_id=id" json:"-"`
+	Maker *User `bun:"rel:belongs-to,join:created_by=id" json:"-"`
 }
 
 // Store reads and writes users and tokens.
@@ -139,7 +153,7 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, n NewUser) (*User, 
 			return nil, fmt.Errorf("insert user: %w", err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: u,
+			Actor: actor.Audit(), Action: "user.create", EntityType: "user", EntityID: fmt.Sprint(u.ID), After: u,
 		}); err != nil {
 			return nil, err
 		}
@@ -220,8 +234,15 @@ type UserUpdate struct {
 }
 
 // UpdateUser changes a user's name, role, password or disabled state. It needs the
-// administer right. Disabling a user makes every token of theirs stop working. It returns
-// NotFound and Invalid.
+// administer right. It returns NotFound, Invalid, and Conflict for a change that would
+// leave no active admin (demoting or disabling the last one).
+//
+// Access ends with its owner's access, and nothing revives it: disabling a user revokes
+// every live token of theirs and every token they made for others, and ends their web
+// sessions; taking the administer right from a user revokes the tokens they made for
+// others (they saw those secrets). Each revocation is audited as token.revoke with its
+// reason. Enabling a user again brings back none of it: they need new tokens. (Enabling
+// also revokes what an older Verity left live through the disabled time.)
 func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpdate) (*User, error) {
 	if err := actor.Require(Administer, "changing a user"); err != nil {
 		return nil, err
@@ -275,6 +296,11 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpd
 			next.PasswordHash = hash
 		}
 		next.UpdatedAt = tx.Now
+		// Inside the write transaction, which database.Write serialises, so that two admins
+		// demoting each other cannot both succeed.
+		if err := keepAnAdmin(ctx, tx, old, &next); err != nil {
+			return nil, err
+		}
 		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
 			return nil, fmt.Errorf("update user %d: %w", id, err)
 		}
@@ -287,13 +313,76 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpd
 			}{&next, true}
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
+			Actor: actor.Audit(), Action: "user.update", EntityType: "user", EntityID: fmt.Sprint(id),
 			Before: old, After: after,
 		}); err != nil {
 			return nil, err
 		}
+		if err := cutAccess(ctx, tx, actor, old, &next); err != nil {
+			return nil, err
+		}
 		return &next, nil
 	})
+}
+
+// canAdminister reports whether the user is active and may manage users and tokens.
+func (u *User) canAdminister() bool { return u.active() && u.Role.Can(Administer) }
+
+// keepAnAdmin refuses a change that takes the last active administrator away: nobody could
+// then manage users or tokens, except at the command line.
+func keepAnAdmin(ctx context.Context, tx *database.Tx, old, next *User) error {
+	if !old.canAdminister() || next.canAdminister() {
+		return nil
+	}
+	others, err := tx.NewSelect().Model((*User)(nil)).
+		Where("role IN (?)", bun.In(RolesWith(Administer))).
+		Where("disabled_at IS NULL").
+		Where("id <> ?", old.ID).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count admins: %w", database.Translate(err))
+	}
+	if others == 0 {
+		return fault.New(fault.Conflict, "user %d is the last active admin; make another user admin first, or nobody could manage users and tokens", old.ID)
+	}
+	return nil
+}
+
+// cutAccess revokes what a user's change of role or state takes away, inside the change's
+// transaction: see UpdateUser.
+func cutAccess(ctx context.Context, tx *database.Tx, actor Actor, old, next *User) error {
+	disabled := old.DisabledAt == nil && next.DisabledAt != nil
+	enabled := old.DisabledAt != nil && next.DisabledAt == nil
+	lostAdminister := old.Role.Can(Administer) && !next.Role.Can(Administer)
+	var live []*Token
+	q := tx.NewSelect().Model(&live).Where("revoked_at IS NULL").Order("id ASC")
+	var reason string
+	switch {
+	case disabled || enabled:
+		q = q.Where("(user_id = ? OR created_by = ?)", next.ID, next.ID)
+		reason = fmt.Sprintf("user %d was disabled", next.ID)
+		if enabled {
+			reason = fmt.Sprintf("user %d was enabled again; tokens from before they were disabled stay dead", next.ID)
+		}
+		// Web sessions are bookkeeping like a token's last use: they end, unaudited.
+		if _, err := tx.NewDelete().Table("sessions").Where("user_id = ?", next.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("end the sessions of user %d: %w", next.ID, err)
+		}
+	case lostAdminister:
+		q = q.Where("created_by = ? AND user_id <> ?", next.ID, next.ID)
+		reason = fmt.Sprintf("user %d, who made it, lost the administer right", next.ID)
+	default:
+		return nil
+	}
+	if err := q.Scan(ctx); err != nil {
+		return fmt.Errorf("find the tokens of user %d: %w", next.ID, err)
+	}
+	for _, t := range live {
+		if _, err := revoke(ctx, tx, actor, t, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Authenticate checks an email and password. Every failure is the same Unauthorized error,
@@ -379,11 +468,20 @@ func hashToken(secret string) string {
 }
 
 // CreateToken makes a new API token for a user and returns it with its secret, which is not
-// stored and cannot be shown again. It needs the administer right. It returns NotFound for
-// no such user and Conflict for a disabled one.
+// stored and cannot be shown again. It needs the administer right, exercised through a
+// token of the admin's own (or one the command line made them): through a token another
+// admin made, the new token could name only one of the two people who may be behind it,
+// and four eyes need both, so that is Forbidden. It returns NotFound for no such user and
+// Conflict for a disabled one.
+//
+// The token records its maker: the admin (CreatedBy) and the command-line operator
+// (CreatedByCLI) when there is one, each of whom saw the secret.
 func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name string) (*Token, string, error) {
 	if err := actor.Require(Administer, "making a token"); err != nil {
 		return nil, "", err
+	}
+	if actor.TokenFrom != 0 {
+		return nil, "", fault.New(fault.Forbidden, "making a token through a token user %d made for you is refused: use a token of your own", actor.TokenFrom)
 	}
 	errs := fault.Fields{}
 	text.Clean(errs, "name", &name, MaxName, false)
@@ -395,12 +493,12 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name
 		return nil, "", err
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret)}
-	// The token's maker is the person behind the request: an admin acting through a token
-	// someone made for them is still that someone.
-	t.CreatedBy = actor.UserRef()
-	if maker := actor.TokenFrom; maker != 0 {
-		t.CreatedBy = &maker
+	t := &Token{UserID: userID, Name: name, TokenHash: hashToken(secret), CreatedBy: actor.UserRef()}
+	switch {
+	case actor.CLI != "":
+		t.CreatedByCLI = &actor.CLI
+	case actor.TokenFromCLI != "":
+		t.CreatedByCLI = &actor.TokenFromCLI
 	}
 	t, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Token, error) {
 		u, err := s.In(tx).FindUserByID(ctx, userID)
@@ -415,7 +513,7 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name
 			return nil, fmt.Errorf("insert token for user %d: %w", userID, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID), After: t,
+			Actor: actor.Audit(), Action: "token.create", EntityType: "token", EntityID: fmt.Sprint(t.ID), After: t,
 		}); err != nil {
 			return nil, err
 		}
@@ -427,11 +525,27 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, userID int64, name
 	return t, secret, nil
 }
 
-// FindTokens lists a user's tokens, revoked ones included.
-func (s *Store) FindTokens(ctx context.Context, userID int64) ([]*Token, error) {
-	list := []*Token{}
-	err := s.scope.Read().NewSelect().Model(&list).Where("user_id = ?", userID).Order("id ASC").Scan(ctx)
-	return list, database.Translate(err)
+// FindTokens lists a user's tokens, revoked ones included, in id order, after afterID and
+// at most limit of them; more reports whether another page follows. It returns NotFound for
+// a missing user and Invalid for a limit that is not positive.
+func (s *Store) FindTokens(ctx context.Context, userID, afterID int64, limit int) (list []*Token, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
+	list = []*Token{}
+	err = s.scope.Read().NewSelect().Model(&list).Where("user_id = ? AND id > ?", userID, afterID).
+		Order("id ASC").Limit(int64(limit + 1)).Scan(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("list tokens of user %d: %w", userID, database.Translate(err))
+	}
+	if len(list) == 0 {
+		if _, err := s.FindUserByID(ctx, userID); err != nil {
+			return nil, false, err
+		}
+		return list, false, nil
+	}
+	list, more = database.Trim(list, limit)
+	return list, more, nil
 }
 
 // RevokeToken stops a token from working. It needs the administer right. It returns
@@ -449,36 +563,52 @@ func (s *Store) RevokeToken(ctx context.Context, actor Actor, userID, tokenID in
 		if old.RevokedAt != nil {
 			return nil, fault.New(fault.Conflict, "token %d is already revoked", tokenID)
 		}
-		next := *old
-		now := tx.Now
-		next.RevokedAt = &now
-		if _, err := tx.NewUpdate().Model(&next).Column("revoked_at").WherePK().Exec(ctx); err != nil {
-			return nil, fmt.Errorf("revoke token %d: %w", tokenID, err)
-		}
-		if _, err := audit.Append(ctx, tx, audit.Record{
-			Actor: actor.AuditName(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(tokenID),
-			Before: old, After: &next,
-		}); err != nil {
-			return nil, err
-		}
-		return &next, nil
+		return revoke(ctx, tx, actor, old, "")
 	})
+}
+
+// revoke marks a live token revoked inside tx and audits it; reason, when given, says why
+// Verity revoked it on its own (the revocation follows from a change to a user) and is
+// recorded with the event.
+func revoke(ctx context.Context, tx *database.Tx, actor Actor, old *Token, reason string) (*Token, error) {
+	next := *old
+	now := tx.Now
+	next.RevokedAt = &now
+	if _, err := tx.NewUpdate().Model(&next).Column("revoked_at").WherePK().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("revoke token %d: %w", old.ID, err)
+	}
+	after := any(&next)
+	if reason != "" {
+		after = struct {
+			*Token
+			Reason string `json:"reason"`
+		}{&next, reason}
+	}
+	if _, err := audit.Append(ctx, tx, audit.Record{
+		Actor: actor.Audit(), Action: "token.revoke", EntityType: "token", EntityID: fmt.Sprint(old.ID),
+		Before: old, After: after,
+	}); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }
 
 // lastUsedGranularity bounds how often using a token writes its last-used time, so that
 // reads do not each cost a write.
 const lastUsedGranularity = time.Minute
 
-// Authorize returns the user a token belongs to, and the token. Unknown and revoked tokens
-// and disabled users' tokens are Unauthorized. It only reads; MarkUsed records the use.
+// Authorize returns the user a token belongs to, and the token. Unknown and revoked tokens,
+// disabled users' tokens, and tokens whose maker (another admin) is disabled or may no
+// longer make tokens are Unauthorized: a token's access ends when its owner's or its
+// maker's does. It only reads; MarkUsed records the use.
 func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, error) {
 	denied := fault.New(fault.Unauthorized, "the token is not valid")
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, nil, denied
 	}
-	// One query for token and user: this runs on every API request.
+	// One query for the token, its user and its maker: this runs on every API request.
 	t := new(Token)
-	err := s.scope.Read().NewSelect().Model(t).Relation("User").
+	err := s.scope.Read().NewSelect().Model(t).Relation("User").Relation("Maker").
 		Where("token.token_hash = ?", hashToken(secret)).Scan(ctx)
 	if err != nil {
 		if fault.Is(database.Translate(err), fault.NotFound) {
@@ -486,7 +616,12 @@ func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, er
 		}
 		return nil, nil, database.Translate(err)
 	}
-	if t.RevokedAt != nil || t.User == nil || t.User.DisabledAt != nil {
+	if t.RevokedAt != nil || !t.User.active() {
+		return nil, nil, denied
+	}
+	// The maker saw the secret; a token of their making works only while they could still
+	// make it. A token an admin made for themselves answers to their own role alone.
+	if t.CreatedBy != nil && *t.CreatedBy != t.UserID && !t.Maker.canAdminister() {
 		return nil, nil, denied
 	}
 	return t.User, t, nil

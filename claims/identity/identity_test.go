@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,24 @@ func wantAudit(t *testing.T, db *database.DB, n int64, action string) {
 	if e.Action != action {
 		t.Errorf("audit action = %s, want %s", e.Action, action)
 	}
+}
+
+// wantActions fails t unless the events appended since n have exactly these actions, in order.
+func wantActions(t *testing.T, db *database.DB, n int64, actions ...string) []audit.Event {
+	t.Helper()
+	var events []audit.Event
+	if err := db.Reader().NewSelect().Model(&events).Where("seq > ?", n).Order("seq ASC").Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(events))
+	for i, e := range events {
+		got[i] = e.Action
+	}
+	if !slices.Equal(got, actions) {
+		t.Errorf("audit actions since %d = %v, want %v", n, got, actions)
+	}
+	dbtest.AuditCount(t, db) // and the chain still verifies
+	return events
 }
 
 func wantNoAudit(t *testing.T, db *database.DB, n int64) {
@@ -318,7 +337,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	t.Run("stored form", func(t *testing.T) {
-		list, err := s.FindTokens(ctx, alice.ID)
+		list, _, err := s.FindTokens(ctx, alice.ID, 0, 10)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("FindTokens = %d, %v", len(list), err)
 		}
@@ -331,7 +350,7 @@ func TestTokens(t *testing.T) {
 
 	t.Run("authorize", func(t *testing.T) {
 		lastUsed := func() *time.Time {
-			list, err := s.FindTokens(ctx, alice.ID)
+			list, _, err := s.FindTokens(ctx, alice.ID, 0, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -405,7 +424,7 @@ func TestTokens(t *testing.T) {
 		if _, err := authorizeAndMark(ctx, s, secret2); err != nil {
 			t.Errorf("the other token: %v", err)
 		}
-		if list, _ := s.FindTokens(ctx, alice.ID); len(list) != 2 || list[0].RevokedAt == nil || list[1].RevokedAt != nil {
+		if list, _, _ := s.FindTokens(ctx, alice.ID, 0, 10); len(list) != 2 || list[0].RevokedAt == nil || list[1].RevokedAt != nil {
 			t.Errorf("tokens after revoking one = %+v", list)
 		}
 	})
@@ -419,7 +438,7 @@ func TestTokens(t *testing.T) {
 		if _, err := s.UpdateUser(ctx, admin, bob.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
 			t.Fatal(err)
 		}
-		wantAudit(t, db, n, "user.update")
+		wantActions(t, db, n, "user.update", "token.revoke")
 		_, err = authorizeAndMark(ctx, s, bobSecret)
 		dbtest.WantKind(t, err, fault.Unauthorized, "")
 

@@ -134,21 +134,30 @@ func (a Actor) roleName() string {
 	return "a " + string(a.Role)
 }
 
-// AuditName is how the actor appears in the audit trail: "user:5", "user:5 via token from
-// user:1", "user:5 via cli token from root@desk-1", "cli:root@desk-1" or "system".
+// AuditName is how the actor appears in the audit trail: "cli:root@desk-1", "system",
+// "user:5", or a user acting through a token someone else made, named after the user:
+// "user:5 via token from user:1", "user:5 via cli token from root@desk-1", and, for a token
+// that admin 1 made through a command-line token of theirs, "user:5 via token from user:1
+// via cli token from root@desk-1".
 func (a Actor) AuditName() string {
 	switch {
 	case a.CLI != "":
 		return "cli:" + a.CLI
 	case a.UserID == 0:
 		return audit.System
-	case a.TokenFrom != 0:
-		return fmt.Sprintf("user:%d via token from user:%d", a.UserID, a.TokenFrom)
-	case a.TokenFromCLI != "":
-		return fmt.Sprintf("user:%d via cli token from %s", a.UserID, a.TokenFromCLI)
 	}
-	return fmt.Sprintf("user:%d", a.UserID)
+	name := fmt.Sprintf("user:%d", a.UserID)
+	if a.TokenFrom != 0 {
+		name += fmt.Sprintf(" via token from user:%d", a.TokenFrom)
+	}
+	if a.TokenFromCLI != "" {
+		name += " via cli token from " + a.TokenFromCLI
+	}
+	return name
 }
+
+// Audit is the actor as the audit trail records it: its name and the users behind it.
+func (a Actor) Audit() audit.Who { return audit.Who{Name: a.AuditName(), People: a.People()} }
 
 // People returns the users behind the actor: the user, and the admin who made the token the
 // user acts through when that is someone else. Four eyes holds for each of them.

@@ -52,6 +52,7 @@ func TestActorRequireAndAuditName(t *testing.T) {
 		{identity.Actor{UserID: 5, Role: identity.RoleEditor}, "user:5"},
 		{identity.Actor{UserID: 5, Role: identity.RoleEditor, TokenFrom: 1}, "user:5 via token from user:1"},
 		{identity.Actor{UserID: 5, Role: identity.RoleEditor, TokenFromCLI: "root@desk-1"}, "user:5 via cli token from root@desk-1"},
+		{identity.Actor{UserID: 5, Role: identity.RoleEditor, TokenFrom: 1, TokenFromCLI: "root@desk-1"}, "user:5 via token from user:1 via cli token from root@desk-1"},
 		{identity.Operator("root@desk-1"), "cli:root@desk-1"},
 	}
 	for _, tt := range tests {

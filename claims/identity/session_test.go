@@ -105,9 +105,24 @@ func TestSessions(t *testing.T) {
 		if _, err := s.UpdateUser(ctx, admin.Actor(), u.ID, identity.UserUpdate{Disabled: &yes}); err != nil {
 			t.Fatal(err)
 		}
-		wantUnauthorized(t, secret, "disabled")
+		wantUnauthorized(t, secret, "ended")
 		_, _, err = s.CreateSession(ctx, u.ID, policy)
 		dbtest.WantKind(t, err, fault.Unauthorized, "")
+		audited = dbtest.AuditCount(t, db)
+	})
+
+	t.Run("a user disabled behind Verity's back is refused all the same", func(t *testing.T) {
+		u := mustUser(t, s, "quiet@example.org", identity.RoleEditor)
+		_, secret, err := s.CreateSession(ctx, u.ID, policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An operator with the database's access, not through UpdateUser, which also ends
+		// the user's sessions.
+		if _, err := db.Bun().NewUpdate().Table("users").Set("disabled_at = ?", clock.Now()).Where("id = ?", u.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wantUnauthorized(t, secret, "disabled")
 		audited = dbtest.AuditCount(t, db)
 	})
 
@@ -128,6 +143,7 @@ func TestSessions(t *testing.T) {
 			}
 			return int(n)
 		}
+		signIn(t) // sweeps what earlier subtests left to expire
 		signIn(t)
 		clock.Advance(3 * time.Hour)
 		n = count()

@@ -11,7 +11,6 @@ import (
 )
 
 func (a *app) auditCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "audit", Short: "Work with the audit trail"}
 	var head string
 	var asJSON bool
 	verify := &cobra.Command{
@@ -20,11 +19,16 @@ func (a *app) auditCommand() *cobra.Command {
 		Long: "verify recomputes every event's hash and link and reports ok, the count and the head\n" +
 			"hash, or the first broken seq. Note the head hash it prints: a later verify --head HASH\n" +
 			"shows that no event up to that head was removed or changed, which a chain alone cannot\n" +
-			"show for its newest events. It exits 1 when the chain does not verify.",
+			"show for its newest events. It exits 1 when the chain does not verify, and 2 (changing\n" +
+			"and checking nothing) when --head is not a hash as verify prints it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.openMigrated(ctx)
+			// A malformed head is a typo, not tampering: refuse it before reading anything.
+			if head != "" && !audit.IsHash(head) {
+				return usagef("--head must be a head hash as verify prints it (64 lowercase hex digits), not %q", head)
+			}
+			db, err := a.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -51,8 +55,7 @@ func (a *app) auditCommand() *cobra.Command {
 	}
 	verify.Flags().StringVar(&head, "head", "", "a head hash noted earlier, which must still be in the chain")
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.AddCommand(verify)
-	return cmd
+	return group("audit", "Work with the audit trail", verify)
 }
 
 func printReport(a *app, r audit.Report) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,15 +33,30 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	dsn    string
+	// started is set when a command's own work begins: cobra refused whatever failed before.
+	started bool
 }
 
-func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+// exitCodesHelp ends `verity --help`.
+const exitCodesHelp = `
+Exit status:
+  0  success
+  1  the command failed: a database it cannot open or that is missing, a user that does not
+     exist, an audit chain that does not verify, …
+  2  the command line is wrong (unknown command or flag, a bad or missing flag value, an
+     argument where none is taken, a value Verity refuses such as a malformed email or one
+     already in use); nothing was done`
+
+func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *app) {
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "verity",
 		Short: "Verity: fact-check and source-provenance tracker",
 		Long: "Verity tracks every factual claim of a published article, the sources it cites, the\n" +
-			"evidence reviewers attach and the verdicts editors sign off, in a tamper-evident audit trail.",
+			"evidence reviewers attach and the verdicts editors sign off, in a tamper-evident audit trail.\n" +
+			"\n" +
+			"The command line acts with the database's full access and is audited as cli:USER@HOST.\n" +
+			exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -50,8 +66,33 @@ func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, st
 	root.PersistentFlags().StringVar(&a.dsn, "db", envOr(getenv, "VERITY_DB", defaultDB),
 		"database: a SQLite file path or a postgres:// URL (env VERITY_DB)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand())
+	a.markStarts(root)
 	root.SetContext(ctx)
-	return root
+	return root, a
+}
+
+// markStarts records, for run, when a command's own work begins.
+func (a *app) markStarts(c *cobra.Command) {
+	if work := c.RunE; work != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			a.started = true
+			return work(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		a.markStarts(sub)
+	}
+}
+
+// group returns a command that only holds subcommands: without one it shows its help, and an
+// unknown one is a usage error rather than help and success.
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use: use, Short: short, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(subs...)
+	return cmd
 }
 
 // operator is the person at the command line as the audit trail names them: their
@@ -76,9 +117,10 @@ func envOr(getenv env, name, fallback string) string {
 	return fallback
 }
 
-// open opens and migrates the database.
-func (a *app) open(ctx context.Context) (*database.DB, error) {
-	db, err := database.Open(ctx, a.dsn)
+// open opens and migrates the database, creating it if it is not there: for the commands
+// that set a database up (serve, seed).
+func (a *app) open(ctx context.Context, opts ...database.Option) (*database.DB, error) {
+	db, err := database.Open(ctx, a.dsn, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +135,11 @@ func (a *app) open(ctx context.Context) (*database.DB, error) {
 	return db, nil
 }
 
-// openMigrated opens the database for a command that only reads, refusing one whose schema
-// is not current instead of changing it.
-func (a *app) openMigrated(ctx context.Context) (*database.DB, error) {
-	db, err := database.Open(ctx, a.dsn)
+// openExisting opens the database for a command that reads it or acts on what is in it: one
+// that is not there is an error, not a new empty file, and so is one whose schema is not
+// current (the command does not change it).
+func (a *app) openExisting(ctx context.Context) (*database.DB, error) {
+	db, err := a.openFile(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +157,17 @@ func (a *app) openMigrated(ctx context.Context) (*database.DB, error) {
 	return db, nil
 }
 
+// openFile opens the database without migrating it, refusing one that is not there.
+func (a *app) openFile(ctx context.Context) (*database.DB, error) {
+	db, err := database.Open(ctx, a.dsn, database.MustExist())
+	if errors.Is(err, database.ErrNoDatabase) {
+		return nil, fmt.Errorf("%w (run verity migrate or verity serve first)", err)
+	}
+	return db, err
+}
+
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail, publicURL string
+	var addr, adminEmail, publicURL, syncLevel string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -127,6 +179,13 @@ func (a *app) serveCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if maxUpload <= 0 {
+				return usagef("--max-upload-bytes must be a positive number of bytes, not %d", maxUpload)
+			}
+			durability, err := database.ParseSync(syncLevel)
+			if err != nil {
+				return usagef("--sync: %v", err)
+			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 			// Listen before touching the database, so that a port in use fails fast and plainly.
 			ln, err := net.Listen("tcp", addr)
@@ -134,7 +193,7 @@ func (a *app) serveCommand() *cobra.Command {
 				return fmt.Errorf("cannot listen on %s: %w", addr, err)
 			}
 			defer ln.Close()
-			db, err := a.open(ctx)
+			db, err := a.open(ctx, database.WithSync(durability))
 			if err != nil {
 				return err
 			}
@@ -157,6 +216,8 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", envOr(a.getenv, "VERITY_ADDR", defaultAddr), "address to listen on (env VERITY_ADDR)")
 	cmd.Flags().StringVar(&adminEmail, "admin-email", envOr(a.getenv, "VERITY_ADMIN_EMAIL", "admin@verity.local"),
 		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
+	cmd.Flags().StringVar(&syncLevel, "sync", envOr(a.getenv, "VERITY_SYNC", string(database.SyncFull)),
+		"SQLite durability: full (an acknowledged write survives a power cut) or normal (it survives a crash\nof the server, but the last writes may be lost in a power cut) (env VERITY_SYNC)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
 		"where readers reach Verity, for published links such as ClaimReview urls (env VERITY_PUBLIC_URL)")
@@ -189,7 +250,12 @@ func (a *app) migrateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := database.Open(ctx, a.dsn)
+			// --status only reads, so it must not create the database it reports on.
+			open := a.openFile
+			if !status {
+				open = func(ctx context.Context) (*database.DB, error) { return database.Open(ctx, a.dsn) }
+			}
+			db, err := open(ctx)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,19 +47,20 @@ func generatePassword() (string, error) {
 }
 
 func (a *app) userCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage users"}
 	var email, name, role string
 	var passwordStdin bool
 	add := &cobra.Command{
 		Use:   "add",
 		Short: "Add a user (password from --password-stdin, or generated and printed)",
+		Long: "add creates a user on an existing database. The password is for signing in to the\n" +
+			"reviewer web pages (being built); the JSON API takes tokens: verity token create.",
 		Example: "  verity user add --email editor@example.org --name 'Eda Editor' --role editor\n" +
 			"  printf '%s' \"$PASSWORD\" | verity user add --email r@example.org --name Rev --role reviewer --password-stdin",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if !identity.Role(role).Valid() {
-				return fmt.Errorf("--role %s, not %q", fault.OneOf(identity.Roles()), role)
+				return usagef("--role %s, not %q", fault.OneOf(identity.Roles()), role)
 			}
 			password, generated := "", false
 			if passwordStdin {
@@ -73,7 +76,7 @@ func (a *app) userCommand() *cobra.Command {
 				}
 				generated = true
 			}
-			db, err := a.open(ctx)
+			db, err := a.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -82,36 +85,55 @@ func (a *app) userCommand() *cobra.Command {
 				Email: email, Name: name, Role: identity.Role(role), Password: password,
 			})
 			if err != nil {
-				return err
+				return badFlags(err)
 			}
 			fmt.Fprintf(a.stdout, "added user %d %s (%s)\n", u.ID, u.Email, u.Role)
 			if generated {
 				fmt.Fprintf(a.stdout, "password: %s\n", password)
+				fmt.Fprintln(a.stderr, "The password is shown only this once. It signs in to the web pages; for the API, make a token: verity token create --email "+u.Email)
 			}
 			return nil
 		},
 	}
 	add.Flags().StringVar(&email, "email", "", "email address, used to sign in (required)")
 	add.Flags().StringVar(&name, "name", "", "display name (required)")
-	add.Flags().StringVar(&role, "role", "", "viewer, reviewer, editor, auditor or admin (required)")
+	add.Flags().StringVar(&role, "role", "", "the user's role, which "+fault.OneOf(identity.Roles())+" (required)")
 	add.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	for _, f := range []string{"email", "name", "role"} {
 		_ = add.MarkFlagRequired(f) // the flags exist just above
 	}
-	cmd.AddCommand(add)
-	return cmd
+	return group("user", "Manage users", add)
+}
+
+// badFlags makes a domain's refusal of the values given on the command line (a malformed
+// email, a name too long) a usage error naming the flags; other errors pass unchanged.
+func badFlags(err error) error {
+	if !fault.Is(err, fault.Invalid) {
+		return err
+	}
+	fe := fault.As(err)
+	if len(fe.Fields) == 0 {
+		return usagef("%s", fe.Message)
+	}
+	parts := make([]string, 0, len(fe.Fields))
+	for _, field := range slices.Sorted(maps.Keys(fe.Fields)) {
+		parts = append(parts, fmt.Sprintf("--%s %s", field, fe.Fields[field]))
+	}
+	return usagef("%s", strings.Join(parts, "; "))
 }
 
 func (a *app) tokenCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	var email, name string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API token for a user and print it alone on stdout (shown only once)",
-		Args:  cobra.NoArgs,
+		Long: "create makes an API token for an existing user and prints it alone on stdout. The token\n" +
+			"records you (USER@HOST) as its maker: whatever is done through it is audited as\n" +
+			"user:ID via cli token from USER@HOST, and the token list shows it as created_by_cli.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.open(ctx)
+			db, err := a.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -123,7 +145,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			}
 			_, secret, err := ids.CreateToken(ctx, a.operator(), u.ID, name)
 			if err != nil {
-				return err
+				return badFlags(err)
 			}
 			fmt.Fprintln(a.stdout, secret)
 			return nil
@@ -132,6 +154,5 @@ func (a *app) tokenCommand() *cobra.Command {
 	create.Flags().StringVar(&email, "email", "", "the user's email (required)")
 	create.Flags().StringVar(&name, "name", "cli", "a label for the token")
 	_ = create.MarkFlagRequired("email") // the flag exists just above
-	cmd.AddCommand(create)
-	return cmd
+	return group("token", "Manage API tokens", create)
 }

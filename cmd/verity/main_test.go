@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -101,6 +102,47 @@ func TestServeSeedsAuthenticatesAndShutsDown(t *testing.T) {
 		t.Errorf("seeded claims not served: %v", page)
 	}
 
+	// The token names the operator who made it, and so does what is done through it.
+	op := (&app{}).operator().CLI
+	api := func(method, path, body string) []byte {
+		t.Helper()
+		r, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return b
+	}
+	var tokens struct {
+		Data []struct {
+			CreatedBy    *string `json:"created_by"`
+			CreatedByCLI *string `json:"created_by_cli"`
+		} `json:"data"`
+	}
+	json.Unmarshal(api("GET", "/api/v1/users/1/tokens", ""), &tokens)
+	if len(tokens.Data) != 1 || tokens.Data[0].CreatedBy != nil || tokens.Data[0].CreatedByCLI == nil || *tokens.Data[0].CreatedByCLI != op {
+		t.Errorf("token list = %+v, want one token made by cli %s", tokens, op)
+	}
+	api("POST", "/api/v1/sources", `{"kind":"report","name":"Made through a cli token"}`)
+	var events struct {
+		Data []struct {
+			Actor string `json:"actor"`
+		} `json:"data"`
+	}
+	json.Unmarshal(api("GET", "/api/v1/audit?action=source.create&actor=user:1", ""), &events)
+	if want := "user:1 via cli token from " + op; len(events.Data) != 1 || events.Data[0].Actor != want {
+		t.Errorf("audit of the source = %+v, want one by %q", events, want)
+	}
+
 	cancel()
 	select {
 	case err := <-done:
@@ -157,8 +199,8 @@ func TestStartupErrorsAreClear(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"missing directory", []string{"migrate", "--db", filepath.Join(dir, "no", "such", "dir", "v.db")}, "cannot open database"},
 		{"bad role", []string{"user", "add", "--db", filepath.Join(dir, "b.db"), "--email", "x@example.org", "--name", "X", "--role", "boss"}, "--role must be one of"},
-		{"verify an empty database", []string{"audit", "verify", "--db", filepath.Join(dir, "d.db")}, "not migrated"},
-		{"token for nobody", []string{"token", "create", "--db", filepath.Join(dir, "c.db"), "--email", "nobody@example.org"}, "not found"},
+		{"verify a missing database", []string{"audit", "verify", "--db", filepath.Join(dir, "d.db")}, "no database at"},
+		{"token on a missing database", []string{"token", "create", "--db", filepath.Join(dir, "c.db"), "--email", "nobody@example.org"}, "no database at"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere, so the check only means something for others
 		tests = append(tests, struct {

@@ -1,6 +1,7 @@
 // Package database opens Verity's storage (an embedded SQLite file by default, PostgreSQL for a
-// postgres:// URL), routes every write through one writer, and translates driver errors into
-// fault kinds for both dialects in one place.
+// postgres:// URL), routes every write through one writer that commits the writes of
+// concurrent callers together (group commit), and translates driver errors into fault kinds
+// for both dialects in one place.
 package database
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -34,20 +36,24 @@ const (
 )
 
 // DB is Verity's database: one writer that every mutation goes through and a pool of readers.
-// On SQLite the writer is a single connection, so concurrent writers queue instead of failing
-// with SQLITE_BUSY; on PostgreSQL both share one pool.
+// The writer is a single connection that commits the writes of concurrent callers in
+// batches (see Write), so concurrent writers queue instead of failing with SQLITE_BUSY.
 type DB struct {
+	// writer is the one connection batches commit on; schema is the handle Bun returns, the
+	// writer itself on SQLite and the shared pool on PostgreSQL.
 	writer  *bun.DB
 	reader  *bun.DB
+	schema  *bun.DB
 	dialect Dialect
 	now     func() time.Time
+	commits *committer
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Option configures Open.
-type Option func(*DB)
-
-// WithClock replaces the wall clock, for tests.
-func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+// ErrNoDatabase is Open's error, under MustExist, for a SQLite file that is not there.
+var ErrNoDatabase = errors.New("no database")
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
 func IsPostgres(dsn string) bool {
@@ -67,30 +73,39 @@ func Redact(dsn string) string {
 }
 
 // Open opens the database named by dsn: a postgres:// URL or a SQLite file path, created if
-// absent. It does not migrate; see package migrations.
+// absent (unless MustExist). It does not migrate; see package migrations.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	var db *DB
 	var err error
 	if IsPostgres(dsn) {
 		db, err = openPostgres(ctx, dsn)
 	} else {
-		db, err = openSQLite(ctx, dsn)
+		db, err = openSQLite(ctx, dsn, o)
 	}
 	if err != nil {
 		return nil, err
 	}
-	db.now = time.Now
-	for _, opt := range opts {
-		opt(db)
-	}
+	db.now = o.now
+	db.writer.AddQueryHook(statementBytes{})
+	db.commits = startCommitter(db, o)
 	return db, nil
 }
 
-// sqlitePragmas go in the DSN so that every pooled connection gets them; busy_timeout comes
-// before journal_mode so that switching to WAL waits for a lock instead of failing.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+// sqliteDSN gives every pooled connection its pragmas; busy_timeout comes before
+// journal_mode so that switching to WAL waits for a lock instead of failing.
+func sqliteDSN(path string, s Sync, extra string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(" + s.pragma() + ")" + extra
+}
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, o options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("database path is empty")
 	}
@@ -99,7 +114,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// Opening the file ourselves first turns "unable to open database file (14)" into an
 	// error that names the path and the reason.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	flags := os.O_RDWR | os.O_CREATE
+	if o.mustExist {
+		flags = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if o.mustExist && errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
@@ -110,7 +132,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails halfway
 	// when it upgrades from reading to writing.
-	wsql, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	wsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +146,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
 
-	rsql, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	rsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_pragma=query_only(1)"))
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -132,7 +154,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	rsql.SetMaxOpenConns(8)
 	rsql.SetMaxIdleConns(8)
 	reader := bun.NewDB(rsql, sqlitedialect.New())
-	return &DB{writer: writer, reader: reader, dialect: SQLite}, nil
+	return &DB{writer: writer, reader: reader, schema: writer, dialect: SQLite}, nil
 }
 
 // checkWritableDir fails early when SQLite could not create its -wal and -shm files.
@@ -146,15 +168,26 @@ func checkWritableDir(dir string) error {
 	return os.Remove(name)
 }
 
+// openPostgres gives the writer a connection of its own, so that readers filling the pool can
+// never keep a batch from starting.
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
 	sqldb.SetMaxOpenConns(16)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	pool := bun.NewDB(sqldb, pgdialect.New())
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("cannot connect to PostgreSQL: %w", err)
 	}
-	return &DB{writer: db, reader: db, dialect: Postgres}, nil
+	wsql := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	wsql.SetMaxOpenConns(1)
+	wsql.SetMaxIdleConns(1)
+	writer := bun.NewDB(wsql, pgdialect.New())
+	if err := writer.PingContext(ctx); err != nil {
+		pool.Close()
+		writer.Close()
+		return nil, fmt.Errorf("cannot connect to PostgreSQL: %w", err)
+	}
+	return &DB{writer: writer, reader: pool, schema: pool, dialect: Postgres}, nil
 }
 
 // Dialect returns the engine in use.
@@ -166,47 +199,76 @@ func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond)
 // Reader returns the handle for queries that change nothing.
 func (db *DB) Reader() bun.IDB { return db.reader }
 
-// Bun returns the writer's bun handle, for migrations and tools that manage the schema.
-func (db *DB) Bun() *bun.DB { return db.writer }
+// Bun returns a bun handle for migrations and tools that manage the schema. Changes made
+// through it bypass Write: they are not batched and append no audit event.
+func (db *DB) Bun() *bun.DB { return db.schema }
 
-// Tx is a write transaction with the one clock reading that every row it writes shares.
+// WritesWaiting returns how many writes are queued for the next batch, a gauge for metrics.
+func (db *DB) WritesWaiting() int { return db.commits.waiting() }
+
+// Tx is one write inside a batch's transaction (in a savepoint of its own when the batch holds
+// several), with the one clock reading that every row it writes shares. A write function
+// must neither commit nor roll it back, nor use it after it returns.
 type Tx struct {
 	bun.Tx
 	Now    time.Time
 	Engine Dialect
 }
 
-// Write runs fn in one write transaction on the writer and commits it, or rolls it back when
-// fn fails. The write is acknowledged (Write returns nil) only once it is committed. Driver
-// errors come back translated into fault kinds.
+// Write runs fn as one write on the writer and returns once it is committed, or rolled back
+// when fn fails. The write is acknowledged (Write returns nil) only after the COMMIT that
+// holds it; driver errors come back translated into fault kinds.
 //
-// Every mutation goes through here so that the writes of concurrent requests can later be
-// committed together (group commit) without touching any caller.
+// Group commit: the writes of concurrent callers are committed together. A lone write
+// begins, runs and commits at once, with no timer waiting for company; under load, the writes
+// that queued while one batch committed make up the next, up to WithBatchLimits (by default
+// DefaultMaxBatchWrites writes and DefaultMaxBatchBytes bytes of SQL), oldest first. The
+// batch is one transaction in which each write runs in its own SAVEPOINT, in queue order, on
+// its caller's goroutine; one COMMIT (and, with SyncFull, one fsync) serves them all. So:
 //
-// On PostgreSQL every write transaction first locks the audit chain's head row. Every
-// write appends to the chain, so writes serialize on that row anyway; taking it first gives
-// all of them one lock order (no deadlocks between, say, an article edit re-anchoring claims
-// and a transition on one of them) and makes each read-check-write safe against concurrent
-// writers, as SQLite's single writer connection does.
+//   - A write that fails is rolled back to its savepoint alone and its caller gets its error;
+//     the other writes of the batch commit. Its answer, too, comes only after the COMMIT.
+//   - A failed COMMIT fails every write of the batch: nothing is acknowledged that is not on
+//     disk. (A write whose own function failed keeps its own error.)
+//   - A panic in fn rolls its write back and comes back as a fault.Internal error whose cause
+//     is a *PanicError holding the panic value and stack, for the log; the batch and the
+//     writer carry on. A runtime.Goexit in fn (t.FailNow) rolls the write back too.
+//   - A caller whose ctx is done before its function's turn gets ctx.Err() and fn never runs.
+//     fn's own ctx carries the caller's values but not its cancellation (an interrupted
+//     statement would roll back the whole batch); a write whose ctx ends while fn runs is
+//     rolled back to its savepoint once fn returns, and its caller gets ctx.Err().
+//   - Every write that ran in a batch waits for its COMMIT, even if its ctx ends meanwhile,
+//     so that its answer is the truth.
+//   - tx.Now is read once per write, just before fn runs, and never goes back: times follow
+//     the order of the writes, which is the order of their audit events, since each append
+//     reads the head that the previous savepoint advanced. (They are distinct as long as the
+//     clock moves between two writes, which every real write takes long enough for; a test
+//     clock that stands still gives equal times.)
+//   - fn calling Write on the same database with the ctx it was given fails at once with a
+//     fault.Internal error whose cause is ErrNestedWrite: the inner write could only run
+//     after the outer one, which waits for it. Pass tx down instead. (With a ctx not derived
+//     from fn's, the nested call cannot be told apart from another caller, and waits forever.)
+//
+// The same holds on PostgreSQL, over the writer's one connection: each batch first locks the
+// audit chain's head row (SELECT … FOR UPDATE), which every write would lock anyway to append,
+// so batching costs no concurrency, and one COMMIT per batch replaces one per write.
 func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	err := db.writer.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		if db.dialect == Postgres {
-			if _, err := btx.ExecContext(ctx, "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE"); err != nil {
-				return err
-			}
-		}
-		return fn(ctx, &Tx{Tx: btx, Now: db.Now(), Engine: db.dialect})
-	})
-	return Translate(err)
+	return db.commits.write(ctx, fn)
 }
 
-// Close closes both pools.
+// Close finishes the writes already queued, refuses new ones (Write fails with a
+// fault.Internal error whose cause is ErrClosed), and closes the connections. Calling it
+// again returns the first call's result.
 func (db *DB) Close() error {
-	err := db.writer.Close()
-	if db.reader != db.writer {
-		err = errors.Join(err, db.reader.Close())
-	}
-	return err
+	db.closeOnce.Do(func() {
+		db.commits.close()
+		err := db.writer.Close()
+		if db.reader != db.writer {
+			err = errors.Join(err, db.reader.Close())
+		}
+		db.closeErr = err
+	})
+	return db.closeErr
 }
 
 // NotFound translates err and, when it is a missing row, names what was looked for:

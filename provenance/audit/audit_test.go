@@ -18,7 +18,7 @@ func appendN(t testing.TB, db *database.DB, n int) []audit.Event {
 	for i := range n {
 		err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
 			e, err := audit.Append(ctx, tx, audit.Record{
-				Actor: "user:1", Action: "test.update", EntityType: "claim", EntityID: fmt.Sprint(i),
+				Actor: audit.Who{Name: "user:1", People: []int64{1}}, Action: "test.update", EntityType: "claim", EntityID: fmt.Sprint(i),
 				Before: map[string]any{"n": i, "b": "x"}, After: map[string]any{"n": i + 1, "a": 1.50},
 			})
 			events = append(events, e)
@@ -58,7 +58,7 @@ func TestAppendRollsBackWithItsTransaction(t *testing.T) {
 	db := dbtest.Open(t)
 	appendN(t, db, 1)
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
-		if _, err := audit.Append(ctx, tx, audit.Record{Actor: "a", Action: "b", EntityType: "c"}); err != nil {
+		if _, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: "a"}, Action: "b", EntityType: "c"}); err != nil {
 			return err
 		}
 		return fault.New(fault.Invalid, "the change fails")
@@ -162,7 +162,7 @@ func TestServersSharingADatabaseExtendOneChain(t *testing.T) {
 			wg.Go(func() {
 				errs <- db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
 					_, err := audit.Append(ctx, tx, audit.Record{
-						Actor: fmt.Sprintf("server:%d", s), Action: "test.append", EntityType: "test", EntityID: fmt.Sprint(i),
+						Actor: audit.Who{Name: fmt.Sprintf("server:%d", s)}, Action: "test.append", EntityType: "test", EntityID: fmt.Sprint(i),
 					})
 					return err
 				})

@@ -59,7 +59,7 @@ func benchChain(b *testing.B, db *database.DB, n int) {
 			for i := off; i < min(n, off+batch); i++ {
 				act := actions[i%len(actions)]
 				r := audit.Record{
-					Actor: fmt.Sprintf("user:%d", 1+i%5), Action: act.action, EntityType: act.entity, EntityID: fmt.Sprint(i / 6),
+					Actor: audit.Who{Name: fmt.Sprintf("user:%d", 1+i%5), People: []int64{int64(1 + i%5)}}, Action: act.action, EntityType: act.entity, EntityID: fmt.Sprint(i / 6),
 					After: benchClaimState(i, 2),
 				}
 				if act.action != "claim.create" {
@@ -87,7 +87,7 @@ func BenchmarkVerify100k(b *testing.B) {
 	began := time.Now()
 	benchChain(b, db, n)
 	b.Logf("fixture: %d audit events appended in %v", n, time.Since(began).Round(time.Millisecond))
-	noted, err := audit.Find(ctx, db.Reader(), audit.Filter{AfterSeq: n / 2, Limit: 1})
+	noted, _, err := audit.Find(ctx, db.Reader(), audit.Filter{AfterSeq: n / 2, Limit: 1})
 	if err != nil || len(noted) != 1 {
 		b.Fatalf("find event %d: %v", n/2+1, err)
 	}

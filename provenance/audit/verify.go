@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,13 @@ const verifyBatch = 2000
 // also reports whether an event with that hash is in the verified chain; a missing known
 // head makes the report not OK, since it means events were removed from the end. Verify
 // reads only, so any role allowed to audit may call it.
+//
+// A knownHead that is not a hash as Verify reports it (64 lowercase hex digits) is Invalid,
+// with a message on the field "head": a typo is not evidence of tampering.
 func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
+	if knownHead != "" && !IsHash(knownHead) {
+		return Report{}, fault.Field("head", "must be a head hash as verify reports it: 64 lowercase hex digits")
+	}
 	// The head row advances in the same transaction as every append, so the chain must reach
 	// exactly the head read here: a chain that ends before it has lost its newest events.
 	var h head
@@ -108,61 +115,84 @@ func finish(r Report, knownHead string, found bool) Report {
 	return r
 }
 
+// IsHash reports whether s has the form of an event hash: 64 lowercase hex digits.
+func IsHash(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
 // Filter selects audit events; zero fields match everything.
 type Filter struct {
 	EntityType string
 	EntityID   string
-	Actor      string
-	Action     string
-	From, To   time.Time
+	// Actor "user:N" selects every event user N is behind: their own and those taken through
+	// tokens they made for others. Any other actor (system, cli:user@host, or a full actor
+	// text) is matched exactly.
+	Actor    string
+	Action   string
+	From, To time.Time
 	// AfterSeq continues a listing after the last event already seen.
 	AfterSeq int64
 	Limit    int
 }
 
-// Find lists events in seq order.
-func Find(ctx context.Context, db bun.IDB, f Filter) ([]Event, error) {
-	q := db.NewSelect().Model((*Event)(nil)).Order("seq ASC")
-	if f.EntityType != "" {
-		q = q.Where("entity_type = ?", f.EntityType)
-	}
-	if f.EntityID != "" {
-		q = q.Where("entity_id = ?", f.EntityID)
-	}
-	if f.Actor != "" {
-		// A user acting through a token someone else made is recorded as "user:N via token
-		// from user:M"; filtering by "user:N" finds those events too.
-		if isUserActor(f.Actor) {
-			q = q.Where("(actor = ? OR actor LIKE ?)", f.Actor, f.Actor+" via token from %")
-		} else {
-			q = q.Where("actor = ?", f.Actor)
-		}
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("at < ?", f.To.UTC())
-	}
-	if f.AfterSeq > 0 {
-		q = q.Where("seq > ?", f.AfterSeq)
-	}
+// Find lists the events matching f in seq order, after f.AfterSeq and at most f.Limit of
+// them; more reports whether another page follows. It returns Invalid for a limit that is
+// not positive.
+func Find(ctx context.Context, db bun.IDB, f Filter) (events []Event, more bool, err error) {
 	if f.Limit <= 0 {
-		return nil, fault.New(fault.Internal, "audit.Find needs a limit")
+		return nil, false, fault.Field("limit", "must be positive")
 	}
-	q = q.Limit(int64(f.Limit))
-	var events []Event
-	if err := q.Scan(ctx, &events); err != nil {
-		return nil, database.Translate(err)
+	if err := findQuery(db, f).Limit(int64(f.Limit+1)).Scan(ctx, &events); err != nil {
+		return nil, false, database.Translate(err)
 	}
-	return events, nil
+	events, more = database.Trim(events, f.Limit)
+	return events, more, nil
 }
 
-// isUserActor reports whether a is "user:N", whose digits cannot act as LIKE wildcards.
-func isUserActor(a string) bool {
-	id, ok := strings.CutPrefix(a, "user:")
-	return ok && id != "" && strings.Trim(id, "0123456789") == ""
+func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
+	q := db.NewSelect().Model((*Event)(nil))
+	// seq orders the listing; for a user it is read from their index rows, so that a page
+	// walks that index in order and stops at the limit.
+	seq := "event.seq"
+	if f.Actor != "" {
+		if id, ok := userActor(f.Actor); ok {
+			// The index of the users behind each event (written by Append): the user's own
+			// events, those through tokens others made for them, and those through tokens
+			// they made for others, without reading the rest of the chain.
+			seq = "person.seq"
+			q = q.Join("JOIN audit_event_users AS person ON person.seq = event.seq").Where("person.user_id = ?", id)
+		} else {
+			q = q.Where("event.actor = ?", f.Actor)
+		}
+	}
+	if f.EntityType != "" {
+		q = q.Where("event.entity_type = ?", f.EntityType)
+	}
+	if f.EntityID != "" {
+		q = q.Where("event.entity_id = ?", f.EntityID)
+	}
+	if f.Action != "" {
+		q = q.Where("event.action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("event.at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("event.at < ?", f.To.UTC())
+	}
+	if f.AfterSeq > 0 {
+		q = q.Where("? > ?", bun.Safe(seq), f.AfterSeq)
+	}
+	return q.OrderExpr("? ASC", bun.Safe(seq))
+}
+
+// userActor reads the user id of an actor "user:N".
+func userActor(a string) (int64, bool) {
+	digits, ok := strings.CutPrefix(a, "user:")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	// Only the form Verity writes ("user:7", not "user:007") names a user.
+	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == digits
 }
