@@ -25,10 +25,12 @@ type Session struct {
 	UserID    int64  `bun:"user_id" json:"user_id"`
 	// CSRFToken is the session's anti-forgery token, which every form the session posts
 	// must carry.
-	CSRFToken  string    `bun:"csrf_token" json:"-"`
-	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
-	ExpiresAt  time.Time `bun:"expires_at" json:"expires_at"`
-	LastSeenAt time.Time `bun:"last_seen_at" json:"last_seen_at"`
+	CSRFToken string    `bun:"csrf_token" json:"-"`
+	CreatedAt time.Time `bun:"created_at" json:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at" json:"expires_at"`
+	// LastSeenAt is when the session was last used; a row stored without it counts as last
+	// used when it was made.
+	LastSeenAt time.Time `bun:"last_seen_at,nullzero" json:"last_seen_at"`
 
 	User *User `bun:"rel:belongs-to,join:user_id=id" json:"-"`
 }
@@ -123,6 +125,10 @@ func (s *Store) AuthorizeSession(ctx context.Context, secret string, p SessionPo
 		return nil, database.Translate(err)
 	}
 	now := s.scope.DB().Now()
+	if sess.LastSeenAt.IsZero() {
+		// A row made without the column (by hand, or by the first schema's tools).
+		sess.LastSeenAt = sess.CreatedAt
+	}
 	switch {
 	case !now.Before(sess.ExpiresAt):
 		return nil, fault.New(fault.Unauthorized, "your session has expired; sign in again")

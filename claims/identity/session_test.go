@@ -158,3 +158,29 @@ func TestSessions(t *testing.T) {
 		t.Errorf("audit events %d -> %d; sessions are not audited", audited, got)
 	}
 }
+
+// TestSessionWithoutLastUse reads a session stored without last_seen_at, as rows made
+// before the column, or by hand, are: it counts as last used when it was made.
+func TestSessionWithoutLastUse(t *testing.T) {
+	ctx := context.Background()
+	policy := identity.SessionPolicy{Idle: 30 * time.Minute, Absolute: 2 * time.Hour}
+	s, db, clock := open(t)
+	u := mustUser(t, s, "rita@example.org", identity.RoleReviewer)
+	sess, secret, err := s.CreateSession(ctx, u.ID, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Bun().ExecContext(ctx, "UPDATE sessions SET last_seen_at = NULL WHERE token_hash = ?", sess.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
+	if _, err := s.AuthorizeSession(ctx, secret, policy); err != nil {
+		t.Fatalf("ten minutes after sign-in: %v", err)
+	}
+	if _, err := db.Bun().ExecContext(ctx, "UPDATE sessions SET last_seen_at = NULL WHERE token_hash = ?", sess.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Minute)
+	_, err = s.AuthorizeSession(ctx, secret, policy)
+	dbtest.WantKind(t, err, fault.Unauthorized, "")
+}
