@@ -441,3 +441,30 @@ func TestPageEditorAssigns(t *testing.T) {
 		t.Errorf("assigned to the reviewer: %v", rows)
 	}
 }
+
+func TestPageEvidenceTooLarge(t *testing.T) {
+	e := newEnv(t) // uploads up to 1 MiB
+	id := e.claimID("just 2,200 fighters")
+	path := "/claims/" + itoa(id)
+	rev := e.signIn(reviewer)
+	rev.get(path)
+	before := e.auditCount()
+	// Over the attachment limit but within the form's: said beside the field, typed kept.
+	p := rev.postFile(path+"/evidence", url.Values{"title": {"The full report"}, "stance": {"supports"}}, "report.pdf", make([]byte, 1<<20+1))
+	wantPage(t, p, http.StatusUnprocessableEntity)
+	if msg := p.errorOf("Attachment"); !strings.Contains(msg, "larger than") {
+		t.Errorf("beside Attachment: %q", msg)
+	}
+	if got := p.labelled("Title").AttrOr("value", ""); got != "The full report" {
+		t.Errorf("the title is not kept: %q", got)
+	}
+	// A body larger than any form: refused before it is read, with a page that says so.
+	p = rev.postFile(path+"/evidence", url.Values{"stance": {"supports"}}, "huge.bin", make([]byte, 3<<20))
+	wantPage(t, p, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(p.text(".error-page"), "larger than") {
+		t.Errorf("the 413 page says %q", p.text(".error-page"))
+	}
+	if e.auditCount() != before {
+		t.Error("an oversized upload was stored")
+	}
+}
