@@ -257,34 +257,37 @@ func (s *Store) ReplaceArticle(ctx context.Context, actor identity.Actor, id int
 	}
 	sum := bodyHash(f.Body)
 	// Re-anchoring every claim in a new body of up to 2 MiB is the heavy part: it is planned
-	// from a read before the writer is taken, and the transaction only checks that the
-	// article and its claims are still as planned. A plan that went stale is made again, a
-	// few times outside the writer, and at last inside it.
-	for attempt := 0; ; attempt++ {
+	// from a read before the writer is taken, and the transaction only re-anchors the claims
+	// created since (a few, at most). An article edited by someone else meanwhile needs a new
+	// plan, made again outside the writer; one that keeps changing is a conflict.
+	for attempt := 1; ; attempt++ {
 		p, err := s.planReanchor(ctx, id, f.Body, sum)
 		if err != nil {
 			return nil, err
 		}
 		a, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
-			return s.In(tx).replaceArticle(ctx, tx, actor, id, ifVersion, f, sum, p, attempt >= maxReanchorAttempts)
+			return s.In(tx).replaceArticle(ctx, tx, actor, id, ifVersion, f, sum, p)
 		})
-		if errors.Is(err, errStalePlan) && attempt < maxReanchorAttempts {
-			continue
+		if !errors.Is(err, errStalePlan) {
+			return a, err
 		}
-		return a, err
+		if attempt == maxReanchorAttempts {
+			return nil, fault.New(fault.Conflict, "article %d was edited %d times while this edit was being prepared; reload it and try again", id, attempt)
+		}
 	}
 }
 
-// maxReanchorAttempts is how often a re-anchoring plan is made outside the writer before
-// the last attempt makes it inside.
+// maxReanchorAttempts is how often a re-anchoring plan is made before an article that keeps
+// changing under it is reported as a conflict.
 const maxReanchorAttempts = 3
 
-var errStalePlan = errors.New("the article or its claims changed while re-anchoring was planned")
+var errStalePlan = errors.New("the article changed while re-anchoring was planned")
 
 // reanchorPlan is where each claim of an article will stand in a new body, worked out from
-// the article's version and claims as they were read.
+// the article's version, body and claims as they were read.
 type reanchorPlan struct {
 	version int64
+	body    string
 	claims  map[int64]Anchor
 	results map[int64]Reanchored
 }
@@ -300,7 +303,7 @@ func (s *Store) planReanchor(ctx context.Context, id int64, body, sum string) (*
 	if err := s.scope.Read().NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
 	}
-	p := &reanchorPlan{version: old.Version, claims: map[int64]Anchor{}, results: map[int64]Reanchored{}}
+	p := &reanchorPlan{version: old.Version, body: old.Body, claims: map[int64]Anchor{}, results: map[int64]Reanchored{}}
 	anchors := make([]Anchor, len(cs))
 	for i, c := range cs {
 		anchors[i] = c.Anchor()
@@ -316,20 +319,35 @@ func (s *Store) planReanchor(ctx context.Context, id int64, body, sum string) (*
 	return p, nil
 }
 
-// fits reports whether the plan was made from exactly this article version and these claims.
-func (p *reanchorPlan) fits(a *Article, cs []*Claim) bool {
-	if p == nil || p.version != a.Version || len(cs) != len(p.claims) {
-		return false
+// complete re-anchors, inside the transaction, the claims the plan has not seen: those
+// created on the article since it was read. It returns errStalePlan when the article itself
+// changed since, so that a new plan is made outside the writer.
+func (p *reanchorPlan) complete(ctx context.Context, a *Article, cs []*Claim, body string) error {
+	if p == nil || p.version != a.Version {
+		return errStalePlan
 	}
+	var news []*Claim
+	var anchors []Anchor
 	for _, c := range cs {
 		if planned, ok := p.claims[c.ID]; !ok || planned != c.Anchor() {
-			return false
+			news = append(news, c)
+			anchors = append(anchors, c.Anchor())
 		}
 	}
-	return true
+	if len(news) == 0 {
+		return nil
+	}
+	results, err := ReanchorAll(ctx, p.body, body, anchors)
+	if err != nil {
+		return err
+	}
+	for i, c := range news {
+		p.results[c.ID] = results[i]
+	}
+	return nil
 }
 
-func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor identity.Actor, id int64, ifVersion *int64, f ArticleFields, sum string, p *reanchorPlan, lastAttempt bool) (*Article, error) {
+func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor identity.Actor, id int64, ifVersion *int64, f ArticleFields, sum string, p *reanchorPlan) (*Article, error) {
 	old, err := s.FindArticleByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -349,13 +367,8 @@ func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor ident
 		if err := tx.NewSelect().Model(&cs).Where("article_id = ?", id).Order("id ASC").Scan(ctx); err != nil {
 			return nil, fmt.Errorf("read the claims of article %d: %w", id, err)
 		}
-		if !p.fits(old, cs) {
-			if !lastAttempt {
-				return nil, errStalePlan
-			}
-			if p, err = s.planReanchor(ctx, id, f.Body, sum); err != nil {
-				return nil, err
-			}
+		if err := p.complete(ctx, old, cs, f.Body); err != nil {
+			return nil, err
 		}
 	}
 	next.Version = old.Version + 1

@@ -45,18 +45,14 @@ func TestReplaceArticleReanchorsARepetitiveBody(t *testing.T) {
 	}
 }
 
-// A plan made before the writer was taken is used only if the article and its claims are
-// still what it was made from; otherwise the transaction says so, and the last attempt plans
-// again inside the writer.
-func TestReplaceArticleRefusesAStalePlan(t *testing.T) {
+// A plan made before the writer was taken is used only for the article version it was made
+// from: the transaction re-anchors the claims created since, and says a plan is stale when the
+// article itself changed, so that a new one is made outside the writer.
+func TestReplaceArticleCompletesOrRefusesAPlan(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	s := NewStore(db)
 	a, err := s.CreateArticle(ctx, identity.System(), ArticleFields{Title: "t", Body: "The attacks killed at least 79 Afghans."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.CreateClaim(ctx, identity.System(), NewClaim{ArticleID: a.ID, Quote: "at least 79 Afghans"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,24 +61,34 @@ func TestReplaceArticleRefusesAStalePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := bodyHash(f.Body)
-	stale := &reanchorPlan{version: a.Version, claims: map[int64]Anchor{}, results: map[int64]Reanchored{}}
-	replace := func(last bool) (*Article, error) {
+	plan, err := s.planReanchor(ctx, a.ID, f.Body, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A claim created after the plan was made.
+	c, err := s.CreateClaim(ctx, identity.System(), NewClaim{ArticleID: a.ID, Quote: "at least 79 Afghans"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(p *reanchorPlan) (*Article, error) {
 		return database.WriteValue(ctx, db, func(ctx context.Context, tx *database.Tx) (*Article, error) {
-			return s.In(tx).replaceArticle(ctx, tx, identity.System(), a.ID, nil, f, sum, stale, last)
+			return s.In(tx).replaceArticle(ctx, tx, identity.System(), a.ID, nil, f, sum, p)
 		})
 	}
-	if _, err := replace(false); !errors.Is(err, errStalePlan) {
-		t.Fatalf("a plan without the article's claim: err = %v, want errStalePlan", err)
+	stale := *plan
+	stale.version--
+	if _, err := replace(&stale); !errors.Is(err, errStalePlan) {
+		t.Fatalf("a plan of another version: err = %v, want errStalePlan", err)
 	}
 	if got, _ := s.FindArticleByID(ctx, a.ID); got.Revision != 1 {
 		t.Fatalf("a refused plan changed the article: revision %d", got.Revision)
 	}
-	if _, err := replace(true); err != nil {
+	if _, err := replace(plan); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.FindClaimByID(ctx, c.ID)
 	if err != nil || got.AnchorStart != c.AnchorStart+15 || got.ArticleRevision != 2 {
-		t.Errorf("after planning inside the writer: %+v, %v", got, err)
+		t.Errorf("the claim created after the plan: %+v, %v", got, err)
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"verity/claims/identity"
+	"verity/migrations/database"
 )
 
 // mintToken makes a token for userID through the API with the admin token adminToken and
@@ -227,4 +229,47 @@ func TestAuditActorFindsTokensTheUserMade(t *testing.T) {
 	if none := e.auditOf("actor=" + strings.ReplaceAll(through, " ", "+") + "+x"); len(none) != 0 {
 		t.Errorf("an actor text that matches nothing found %v", none)
 	}
+}
+
+// TestReadsDoNotWaitForTheWriter: recording a token's last use is bookkeeping, so a read
+// through a token whose use is due answers while the single writer is busy, and the use is
+// recorded once the writer is free.
+func TestReadsDoNotWaitForTheWriter(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	held, release := make(chan struct{}), make(chan struct{})
+	writing := make(chan error, 1)
+	go func() {
+		writing <- e.db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	answered := make(chan int, 1)
+	go func() { answered <- e.as(viewer, "GET", "/api/v1/articles", nil).Code }()
+	select {
+	case code := <-answered:
+		if code != http.StatusOK {
+			t.Errorf("read while the writer was busy: %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a read waited for the writer")
+	}
+	close(release)
+	if err := <-writing; err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		list, _, err := identity.NewStore(e.db).FindTokens(ctx, e.users[viewer].ID, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 1 && list[0].LastUsedAt != nil {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Error("the token's use was never recorded")
 }

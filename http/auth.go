@@ -1,6 +1,8 @@
 package http
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -73,12 +75,10 @@ func (s *Server) gate(right identity.Right) gin.HandlerFunc {
 			s.writeError(c, fault.New(fault.Forbidden, "this needs the %s right (%s); you are %s", right, right.Holders(), actor.Role))
 			return
 		}
-		// The last-used time is bookkeeping: failing to write it must not fail the request.
+		// The last-used time is bookkeeping: it must neither fail nor hold up the request.
 		if v, ok := c.Get(tokenKey); ok {
 			tok := v.(*identity.Token)
-			if err := s.identity.MarkUsed(c.Request.Context(), tok); err != nil {
-				s.logger.Warn("could not record token use", "token_id", tok.ID, "error", err)
-			}
+			s.books.note(fmt.Sprintf("token %d", tok.ID), func(ctx context.Context) error { return s.identity.MarkUsed(ctx, tok) })
 		}
 		c.Next()
 	}
@@ -102,6 +102,7 @@ func (s *Server) authenticateSession(c *gin.Context) {
 	}
 	c.Set(actorKey, sess.User.Actor())
 	c.Set(sessionKey, sess)
+	s.books.note("session "+sess.TokenHash, func(ctx context.Context) error { return s.identity.TouchSession(ctx, sess) })
 }
 
 // sessionCookie names the cookie that holds a session's secret.

@@ -30,6 +30,7 @@ type Server struct {
 	provenance *provenance.Store
 	identity   *identity.Store
 	logger     *slog.Logger
+	books      *bookkeeping
 	validate   *validator.Validate
 	engine     *gin.Engine
 	maxUpload  int64
@@ -82,6 +83,7 @@ func NewServer(d Deps) *Server {
 		provenance: d.Provenance,
 		identity:   d.Identity,
 		logger:     d.Logger,
+		books:      newBookkeeping(d.Logger),
 		maxUpload:  d.MaxUploadBytes,
 		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
@@ -181,6 +183,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.logger.Info("shutting down", "grace", shutdownGrace)
 	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	defer s.books.wait() // the last uses are recorded before the database closes
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -110,7 +110,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, p SessionPolicy
 // AuthorizeSession returns the session a secret names, with its user as stored now. An
 // unknown secret, a session past its absolute end or idle for longer than p.Idle, and a
 // disabled user are all Unauthorized, with a message that says which, since the person
-// holds the cookie anyway. Using a session records when, at most once a minute.
+// holds the cookie anyway. It only reads; TouchSession records the use.
 func (s *Store) AuthorizeSession(ctx context.Context, secret string, p SessionPolicy) (*Session, error) {
 	if !strings.HasPrefix(secret, sessionPrefix) {
 		return nil, fault.New(fault.Unauthorized, "you are not signed in")
@@ -137,18 +137,21 @@ func (s *Store) AuthorizeSession(ctx context.Context, secret string, p SessionPo
 	case sess.User == nil || sess.User.DisabledAt != nil:
 		return nil, fault.New(fault.Unauthorized, "this account is disabled")
 	}
-	if now.Sub(sess.LastSeenAt) >= lastSeenGranularity {
-		err := s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
-			_, err := tx.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", tx.Now).
-				Where("token_hash = ?", sess.TokenHash).Exec(ctx)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		sess.LastSeenAt = now
-	}
 	return sess, nil
+}
+
+// TouchSession records that sess was just used, at most once a minute, which is what keeps
+// it from ending idle. Like a token's last use it is bookkeeping: not audited, and a caller
+// may run it in the background and only log its failure.
+func (s *Store) TouchSession(ctx context.Context, sess *Session) error {
+	if s.scope.DB().Now().Sub(sess.LastSeenAt) < lastSeenGranularity {
+		return nil
+	}
+	return s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := tx.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", tx.Now).
+			Where("token_hash = ?", sess.TokenHash).Exec(ctx)
+		return err
+	})
 }
 
 // DeleteSession signs a session out; a secret that names no session is not an error, since
