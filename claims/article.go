@@ -128,7 +128,6 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "article.create", EntityType: "article", EntityID: fmt.Sprint(a.ID),
-
 			After: a,
 		}); err != nil {
 			return nil, err
@@ -386,7 +385,6 @@ func (s *Store) replaceArticle(ctx context.Context, tx *database.Tx, actor ident
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.Audit(), Action: "article.update", EntityType: "article", EntityID: fmt.Sprint(id),
-
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, err
@@ -428,7 +426,6 @@ func (s *Store) reanchorClaim(ctx context.Context, tx *database.Tx, actor identi
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.Audit(), Action: "claim.reanchor", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
-
 		Before: &before, After: c,
 	}); err != nil {
 		return err

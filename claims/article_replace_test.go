@@ -112,3 +112,36 @@ func TestReplaceArticleWithAnExpiredContextChangesNothing(t *testing.T) {
 		t.Errorf("a cancelled replace changed something: revision %d", got.Revision)
 	}
 }
+
+// Claims anchored before the writer was taken are inserted only if their article still has
+// the revision they were anchored in.
+func TestInsertClaimsRefusesAnchorsOfAnOlderRevision(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	s := NewStore(db)
+	a, err := s.CreateArticle(ctx, identity.System(), ArticleFields{Title: "t", Body: "The attacks killed at least 79 Afghans."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := []NewClaim{{ArticleID: a.ID, Quote: "at least 79 Afghans"}}
+	if err := list[0].normalize(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.anchorAll(ctx, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplaceArticle(ctx, identity.System(), a.ID, nil, ArticleFields{Title: "t", Body: "Officials said the attacks killed at least 79 Afghans."}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = database.WriteValue(ctx, db, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
+		return s.In(tx).insertClaims(ctx, tx, identity.System(), list, p)
+	})
+	if !errors.Is(err, errStaleAnchors) {
+		t.Fatalf("err = %v, want errStaleAnchors", err)
+	}
+	c, err := s.CreateClaim(ctx, identity.System(), list[0])
+	if err != nil || c.AnchorStart != 34 || c.ArticleRevision != 2 {
+		t.Errorf("anchored again: %+v, %v", c, err)
+	}
+}

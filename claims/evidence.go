@@ -128,6 +128,9 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 		if err := CheckAddEvidence(actor, c); err != nil {
 			return nil, err
 		}
+		if err := s.In(tx).checkEvidenceRoom(ctx, c.ID); err != nil {
+			return nil, err
+		}
 		e := &Evidence{
 			ClaimID: n.ClaimID, URL: n.URL, Title: n.Title, Excerpt: n.Excerpt, Stance: n.Stance,
 			SourceID: n.SourceID, AddedBy: actor.UserRef(), CreatedAt: tx.Now,
@@ -149,7 +152,6 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "evidence.add", EntityType: "evidence", EntityID: fmt.Sprint(e.ID),
-
 			After: e,
 		}); err != nil {
 			return nil, err
@@ -210,13 +212,28 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "evidence.withdraw", EntityType: "evidence", EntityID: fmt.Sprint(id),
-
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err
 		}
 		return &next, nil
 	})
+}
+
+// MaxEvidencePerClaim bounds the evidence items of one claim, withdrawn ones included (they
+// are never deleted), so that a claim's detail, its provenance and its exports stay bounded
+// whatever is added to it.
+const MaxEvidencePerClaim = 200
+
+func (s *Store) checkEvidenceRoom(ctx context.Context, claimID int64) error {
+	n, err := s.scope.Read().NewSelect().Model((*Evidence)(nil)).Where("claim_id = ?", claimID).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count the evidence of claim %d: %w", claimID, err)
+	}
+	if n >= MaxEvidencePerClaim {
+		return fault.New(fault.Conflict, "claim %d holds %d evidence items, the most one claim may hold", claimID, n)
+	}
+	return nil
 }
 
 // CheckAddEvidence returns Forbidden unless actor may add evidence, and Conflict when c's

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -106,46 +107,74 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 		}
 	}
 	// Anchoring searches bodies of up to 2 MiB, so it is done before taking the writer; the
-	// transaction only checks that no article got a new revision meanwhile.
-	p, err := s.anchorAll(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
-		in := s.In(tx)
-		current, err := in.revisionsOf(ctx, p.articles)
+	// transaction only checks that no article got a new revision meanwhile, and anchoring is
+	// done again, outside the writer, if one did.
+	for attempt := 1; ; attempt++ {
+		p, err := s.anchorAll(ctx, list)
 		if err != nil {
 			return nil, err
 		}
-		if !maps.Equal(current, p.revisions()) {
-			if p, err = in.anchorAll(ctx, list); err != nil {
-				return nil, err
-			}
+		out, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
+			return s.In(tx).insertClaims(ctx, tx, actor, list, p)
+		})
+		if !errors.Is(err, errStaleAnchors) {
+			return out, err
 		}
-		out := make([]*Claim, 0, len(list))
-		for i, n := range list {
-			a := p.articles[n.ArticleID]
-			c := &Claim{
-				ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
-				Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
-				Stage: StageOpen, Status: StatusUnverified, Version: 1,
-				CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
-			}
-			c.setAnchor(p.anchors[i])
-			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-				return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
-			}
-			if _, err := audit.Append(ctx, tx, audit.Record{
-				Actor: actor.Audit(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+		if attempt == maxReanchorAttempts {
+			return nil, fault.New(fault.Conflict, "the article was edited %d times while the claims were being anchored; try again", attempt)
+		}
+	}
+}
 
-				After: c,
-			}); err != nil {
-				return nil, err
-			}
-			out = append(out, c)
+var errStaleAnchors = errors.New("an article got a new revision while its claims were anchored")
+
+// MaxClaimsPerArticle bounds the claims of one article: a new revision re-anchors them all
+// in one write, which must stay short however many there are.
+const MaxClaimsPerArticle = 500
+
+func (s *Store) insertClaims(ctx context.Context, tx *database.Tx, actor identity.Actor, list []NewClaim, p anchoring) ([]*Claim, error) {
+	current, err := s.revisionsOf(ctx, p.articles)
+	if err != nil {
+		return nil, err
+	}
+	if !maps.Equal(current, p.revisions()) {
+		return nil, errStaleAnchors
+	}
+	adding := map[int64]int{}
+	for _, n := range list {
+		adding[n.ArticleID]++
+	}
+	for id, k := range adding {
+		n, err := s.scope.Read().NewSelect().Model((*Claim)(nil)).Where("article_id = ?", id).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count the claims of article %d: %w", id, err)
 		}
-		return out, nil
-	})
+		if int(n)+k > MaxClaimsPerArticle {
+			return nil, fault.New(fault.Conflict, "article %d has %d claims; %d more would pass the %d one article may have", id, n, k, MaxClaimsPerArticle)
+		}
+	}
+	out := make([]*Claim, 0, len(list))
+	for i, n := range list {
+		a := p.articles[n.ArticleID]
+		c := &Claim{
+			ArticleID: a.ID, ArticleRevision: a.Revision, AnchorState: Anchored,
+			Text: n.Text, Kind: n.Kind, Quantities: n.Quantities,
+			Stage: StageOpen, Status: StatusUnverified, Version: 1,
+			CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
+		}
+		c.setAnchor(p.anchors[i])
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
+		}
+		if _, err := audit.Append(ctx, tx, audit.Record{
+			Actor: actor.Audit(), Action: "claim.create", EntityType: "claim", EntityID: fmt.Sprint(c.ID),
+			After: c,
+		}); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // anchoring is where each claim of a batch stands in its article, and the articles as read.
@@ -546,7 +575,6 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "claim.update", EntityType: "claim", EntityID: fmt.Sprint(id),
-
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err

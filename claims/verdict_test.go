@@ -1,6 +1,7 @@
 package claims_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,5 +146,47 @@ func TestPassageChangeSendsTheVerdictBackToReview(t *testing.T) {
 	}
 	if got := reload(closedGone); got.AnchorState != claims.Orphaned {
 		t.Errorf("vanished passage: anchor state %s", got.AnchorState)
+	}
+}
+
+// TestAnOrphanedClaimGetsNoVerdict: once its quote is gone from the article, a claim can
+// be neither proposed nor signed off, nor published, whatever stage it was in.
+func TestAnOrphanedClaimGetsNoVerdict(t *testing.T) {
+	f := newFixture(t)
+	inReview := f.at(t, claims.StageInReview)
+	awaiting := f.at(t, claims.StageAwaitingSignoff)
+	f.evidence(t, inReview, f.as(t, "rita"))
+	body := strings.Replace(f.art.Body, "Statement 000 is", "A statement is", 1)
+	body = strings.Replace(body, "Statement 001 is", "Another statement is", 1)
+	if _, err := f.s.ReplaceArticle(f.ctx, f.as(t, "eve"), f.art.ID, nil, claims.ArticleFields{Title: f.art.Title, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.s.FindClaimByID(f.ctx, inReview.ID)
+	if err != nil || c.AnchorState != claims.Orphaned {
+		t.Fatalf("claim = %+v, %v", c, err)
+	}
+	before := f.state(t, c.ID)
+	_, _, err = f.s.Transition(f.ctx, f.as(t, "rita"), c.ID, c.Version, propose)
+	dbtest.WantKind(t, err, fault.Conflict, "")
+	f.unchanged(t, before)
+	if slices.Contains(claims.AllowedActions(f.as(t, "rita"), c), claims.ActionPropose) {
+		t.Error("AllowedActions offers a proposal for an orphaned claim")
+	}
+
+	// The pending proposal was rejected when its passage went; proposing again is refused.
+	a, err := f.s.FindClaimByID(f.ctx, awaiting.ID)
+	if err != nil || a.Stage != claims.StageInReview || a.AnchorState != claims.Orphaned {
+		t.Fatalf("awaiting claim = %+v, %v", a, err)
+	}
+	_, _, err = f.s.Transition(f.ctx, f.as(t, "rita"), a.ID, a.Version, propose)
+	dbtest.WantKind(t, err, fault.Conflict, "")
+
+	// A closed claim with an orphaned passage is not publishable (CheckPublishable's second
+	// rule, apart from the stage).
+	orphanClosed := *a
+	orphanClosed.Stage = claims.StageClosed
+	dbtest.WantKind(t, orphanClosed.CheckPublishable(), fault.Conflict, "")
+	if err := orphanClosed.CheckPublishable(); !strings.Contains(err.Error(), "passage is gone") {
+		t.Errorf("CheckPublishable = %v, want it to name the missing passage", err)
 	}
 }

@@ -68,7 +68,7 @@ func CheckAction(actor identity.Actor, action Action) error {
 func AllowedActions(actor identity.Actor, c *Claim) []Action {
 	var out []Action
 	for _, a := range Actions() {
-		if CheckAction(actor, a) == nil && c.Stage == moves()[a].from && checkActor(actor, c, a) == nil {
+		if CheckAction(actor, a) == nil && c.Stage == moves()[a].from && checkActor(actor, c, a) == nil && checkPassage(c, a) == nil {
 			out = append(out, a)
 		}
 	}
@@ -100,6 +100,16 @@ func checkActor(actor identity.Actor, c *Claim, a Action) error {
 		if c.ProposedStatus == nil {
 			return fault.New(fault.Conflict, "claim %d has no proposal to sign off", c.ID)
 		}
+	}
+	return nil
+}
+
+// checkPassage returns Conflict when the action would give a verdict to a claim whose
+// passage a later revision removed: a verdict judges a passage as published, and an
+// orphaned claim has none to judge (nor would it ever be published).
+func checkPassage(c *Claim, a Action) error {
+	if (a == ActionPropose || a == ActionSignOff) && c.AnchorState == Orphaned {
+		return fault.New(fault.Conflict, "claim %d's quote is no longer in the article (it was last found in revision %d): there is no passage for a verdict to judge", c.ID, c.ArticleRevision)
 	}
 	return nil
 }
@@ -205,7 +215,6 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.Audit(), Action: "claim." + string(t.Action), EntityType: "claim", EntityID: fmt.Sprint(old.ID),
-
 		Before: old, After: &next,
 	}); err != nil {
 		return nil, nil, err
@@ -238,6 +247,9 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 		if err := checkActor(actor, c, t.Action); err != nil {
 			return "", err
 		}
+		if err := checkPassage(c, t.Action); err != nil {
+			return "", err
+		}
 		errs := fault.Fields{}
 		switch {
 		case t.Status == "":
@@ -268,6 +280,9 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 		return proposed, nil
 	case ActionSignOff:
 		if err := checkActor(actor, c, t.Action); err != nil {
+			return "", err
+		}
+		if err := checkPassage(c, t.Action); err != nil {
 			return "", err
 		}
 		// The proposal becomes the verdict; who proposed it stays on record beside who signed.

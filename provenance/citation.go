@@ -113,6 +113,10 @@ func CheckCitable(actor identity.Actor, c *claims.Claim) error {
 	return c.CheckUnfrozen("change its citations")
 }
 
+// MaxCitationsPerClaim bounds the citations of one claim, so that its detail, provenance and
+// exports stay bounded.
+const MaxCitationsPerClaim = 50
+
 // createCitation inserts a citation of a claim known to exist and be open to change.
 func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewCitation) (*Citation, error) {
 	src, err := s.FindSourceByID(ctx, n.SourceID)
@@ -121,6 +125,13 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 	}
 	if err != nil {
 		return nil, err
+	}
+	n2, err := tx.NewSelect().Model((*Citation)(nil)).Where("claim_id = ?", n.ClaimID).Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count the citations of claim %d: %w", n.ClaimID, err)
+	}
+	if n2 >= MaxCitationsPerClaim {
+		return nil, fault.New(fault.Conflict, "claim %d cites %d sources already, the most one claim may cite", n.ClaimID, n2)
 	}
 	dup, err := tx.NewSelect().Model((*Citation)(nil)).
 		Where("claim_id = ? AND source_id = ? AND relation = ? AND attribution = ? AND locator = ?",
@@ -141,7 +152,6 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
 		Actor: actor.Audit(), Action: "citation.create", EntityType: "citation", EntityID: fmt.Sprint(c.ID),
-
 		After: c,
 	}); err != nil {
 		return nil, err

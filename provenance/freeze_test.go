@@ -2,6 +2,8 @@ package provenance_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"verity/claims"
@@ -80,5 +82,78 @@ func TestIdenticalCitationsAreRefused(t *testing.T) {
 		if _, err := st.CreateCitation(ctx, identity.System(), other); err != nil {
 			t.Errorf("%+v: %v", other, err)
 		}
+	}
+}
+
+// TestACitedSourceKeepsItsNameWhileAVerdictRestsOnIt: a source's name and kind name the
+// author of its claims' published ClaimReviews, so they change only while no claim citing it
+// awaits sign-off or is closed. Its other fields (reliability, notes, …) may change.
+func TestACitedSourceKeepsItsNameWhileAVerdictRestsOnIt(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st, cs := provenance.NewStore(db), claims.NewStore(db)
+	c := mustClaim(t, db, "At least 79 Afghans were killed, said an Indian official.", "At least 79 Afghans were killed")
+	src := mustSource(t, st, provenance.KindAnonymousOfficial, "Indian official")
+	editor, other := mustUser(t, db, "ed@example.org"), mustUser(t, db, "eve@example.org")
+	if _, err := st.CreateCitation(ctx, editor, provenance.NewCitation{ClaimID: c.ID, SourceID: src.ID}); err != nil {
+		t.Fatal(err)
+	}
+	rename := func(name string) error {
+		_, err := st.UpdateSource(ctx, editor, src.ID, nil, provenance.SourceUpdate{Name: &name})
+		return err
+	}
+	if err := rename("An Indian official"); err != nil {
+		t.Fatalf("renaming while the claim is open: %v", err)
+	}
+	for _, tr := range []claims.Transition{
+		{Action: claims.ActionStart},
+		{Action: claims.ActionPropose, Status: claims.StatusUnverifiable, Rationale: "no record"},
+	} {
+		next, _, err := cs.Transition(ctx, editor, c.ID, c.Version, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = next
+	}
+	n := dbtest.AuditCount(t, db)
+	err := rename("A Pakistani official")
+	dbtest.WantKind(t, err, fault.Conflict, "")
+	if !strings.Contains(err.Error(), fmt.Sprint(c.ID)) {
+		t.Errorf("err = %v, want it to name claim %d", err, c.ID)
+	}
+	kind := provenance.KindOrganisation
+	_, err = st.UpdateSource(ctx, editor, src.ID, nil, provenance.SourceUpdate{Kind: &kind})
+	dbtest.WantKind(t, err, fault.Conflict, "")
+	reliability := provenance.ReliabilityB
+	if _, err := st.UpdateSource(ctx, editor, src.ID, nil, provenance.SourceUpdate{Reliability: &reliability}); err != nil {
+		t.Errorf("a new reliability grade: %v", err)
+	}
+	if got := dbtest.AuditCount(t, db); got != n+1 {
+		t.Errorf("audit events %d -> %d, want one (the grade)", n, got)
+	}
+	if _, _, err := cs.Transition(ctx, other, c.ID, c.Version, claims.Transition{Action: claims.ActionReject, Rationale: "the source is misnamed"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rename("A Pakistani official"); err != nil {
+		t.Errorf("after the reject: %v", err)
+	}
+}
+
+func TestCitationsPerClaimAreBounded(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st := provenance.NewStore(db)
+	c := mustClaim(t, db, "At least 79 Afghans were killed, said an Indian official.", "At least 79 Afghans were killed")
+	src := mustSource(t, st, provenance.KindAnonymousOfficial, "Indian official")
+	for i := range provenance.MaxCitationsPerClaim {
+		if _, err := st.CreateCitation(ctx, identity.System(), provenance.NewCitation{ClaimID: c.ID, SourceID: src.ID, Locator: fmt.Sprintf("para %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := dbtest.AuditCount(t, db)
+	_, err := st.CreateCitation(ctx, identity.System(), provenance.NewCitation{ClaimID: c.ID, SourceID: src.ID, Locator: "one more"})
+	dbtest.WantKind(t, err, fault.Conflict, "")
+	if dbtest.AuditCount(t, db) != n {
+		t.Error("a refused citation was audited")
 	}
 }

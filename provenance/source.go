@@ -263,7 +263,6 @@ func (s *Store) CreateSource(ctx context.Context, actor identity.Actor, f Source
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "source.create", EntityType: "source", EntityID: fmt.Sprint(src.ID),
-
 			After: src,
 		}); err != nil {
 			return nil, err
@@ -383,6 +382,11 @@ func (s *Store) UpdateSource(ctx context.Context, actor identity.Actor, id int64
 		if sameFields(old, &next) {
 			return old, nil
 		}
+		if next.Name != old.Name || next.Kind != old.Kind {
+			if err := s.In(tx).checkNotPublished(ctx, old); err != nil {
+				return nil, err
+			}
+		}
 		next.Version = old.Version + 1
 		next.UpdatedAt = tx.Now
 		if _, err := tx.NewUpdate().Model(&next).
@@ -392,13 +396,37 @@ func (s *Store) UpdateSource(ctx context.Context, actor identity.Actor, id int64
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
 			Actor: actor.Audit(), Action: "source.update", EntityType: "source", EntityID: fmt.Sprint(id),
-
 			Before: old, After: &next,
 		}); err != nil {
 			return nil, err
 		}
 		return &next, nil
 	})
+}
+
+// checkNotPublished returns Conflict when a source's name or kind may not change: claims
+// awaiting sign-off or closed cite it, and who they are attributed to is part of their
+// verdicts (a published ClaimReview names its claim's source as the claim's author). Those
+// verdicts must be rejected or reopened first; or a new source made for the new name.
+func (s *Store) checkNotPublished(ctx context.Context, src *Source) error {
+	var held []string
+	for _, stage := range []claims.Stage{claims.StageAwaitingSignoff, claims.StageClosed} {
+		list, more, err := s.FindClaims(ctx, ClaimFilter{Filter: claims.Filter{Stage: stage, Limit: 10}, SourceID: src.ID})
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			held = append(held, fmt.Sprint(c.ID))
+		}
+		if more {
+			held = append(held, "…")
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	return fault.New(fault.Conflict, "source %d's name and kind are part of the verdicts of the claims citing it that are awaiting sign-off or closed (%s); reject or reopen those first, or create a new source under the new name",
+		src.ID, strings.Join(held, ", "))
 }
 
 func sameFields(a, b *Source) bool {
