@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -567,6 +568,10 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 		}
 		if u.Quantities != nil {
 			next.Quantities = *u.Quantities
+		}
+		// A PATCH that changes nothing writes nothing: no new version, no audit event.
+		if next.Text == old.Text && next.Kind == old.Kind && reflect.DeepEqual(next.Quantities, old.Quantities) {
+			return old, nil
 		}
 		next.Version++
 		next.UpdatedAt = tx.Now

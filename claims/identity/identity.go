@@ -295,6 +295,11 @@ func (s *Store) UpdateUser(ctx context.Context, actor Actor, id int64, u UserUpd
 		if hash != "" {
 			next.PasswordHash = hash
 		}
+		// A PATCH that changes nothing writes nothing, as for claims and sources; a new
+		// password always changes something (its hash is salted afresh).
+		if hash == "" && next.Name == old.Name && next.Role == old.Role && (next.DisabledAt == nil) == (old.DisabledAt == nil) {
+			return old, nil
+		}
 		next.UpdatedAt = tx.Now
 		// Inside the write transaction, which database.Write serialises, so that two admins
 		// demoting each other cannot both succeed.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"verity/claims/identity"
+	"verity/migrations"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance/audit"
@@ -176,5 +177,48 @@ func TestCLITokensNameTheirOperator(t *testing.T) {
 	events, _, err := audit.Find(ctx, db.Reader(), audit.Filter{Action: "token.create", Limit: 5})
 	if err != nil || len(events) != 1 || events[0].Actor != "cli:"+op {
 		t.Errorf("token.create events = %+v, %v; want one by cli:%s", events, err, op)
+	}
+}
+
+// TestServeAndMigrateAreAudited: what serve does on a fresh database (the migrations, the
+// seed, the first admin, whose password the operator sees) is recorded as the operator's,
+// as every other command-line change is.
+func TestServeAndMigrateAreAudited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.db")
+	startAndStop(t, path)
+	ctx := context.Background()
+	db, err := database.Open(ctx, path, database.MustExist())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	status, err := migrations.Status(ctx, db.Bun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := "cli:" + (&app{}).operator().CLI
+	for _, tt := range []struct {
+		action string
+		want   int
+	}{
+		{"schema.migrate", len(status)},
+		{"user.create", 1},
+		{"article.create", 1},
+	} {
+		events, _, err := audit.Find(ctx, db.Reader(), audit.Filter{Action: tt.action, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != tt.want {
+			t.Errorf("%d %s events, want %d", len(events), tt.action, tt.want)
+		}
+		for _, e := range events {
+			if e.Actor != op {
+				t.Errorf("%s by %q, want %q", tt.action, e.Actor, op)
+			}
+		}
+	}
+	if r, err := audit.Verify(ctx, db.Reader(), ""); err != nil || !r.OK {
+		t.Errorf("chain after serve: %+v %v", r, err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"verity/migrations"
 	"verity/migrations/database"
 	"verity/provenance"
+	"verity/provenance/audit"
 	"verity/seeds"
 )
 
@@ -124,7 +125,7 @@ func (a *app) open(ctx context.Context, opts ...database.Option) (*database.DB, 
 	if err != nil {
 		return nil, err
 	}
-	applied, err := migrations.Apply(ctx, db.Bun())
+	applied, err := a.migrate(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -133,6 +134,31 @@ func (a *app) open(ctx context.Context, opts ...database.Option) (*database.DB, 
 		fmt.Fprintf(a.stderr, "applied migration %s\n", name)
 	}
 	return db, nil
+}
+
+// migrate applies the pending migrations and records each in the audit trail as the
+// operator's: a migration may change stored data (one moved pending proposals out of claims'
+// status), and nothing the command line changes goes unrecorded.
+func (a *app) migrate(ctx context.Context, db *database.DB) ([]string, error) {
+	applied, err := migrations.Apply(ctx, db.Bun())
+	if err != nil || len(applied) == 0 {
+		return applied, err
+	}
+	operator := a.operator()
+	err = db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		for _, name := range applied {
+			if _, err := audit.Append(ctx, tx, audit.Record{
+				Actor: operator.Audit(), Action: "schema.migrate", EntityType: "migration", EntityID: name,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record the migrations in the audit trail: %w", err)
+	}
+	return applied, nil
 }
 
 // openExisting opens the database for a command that reads it or acts on what is in it: one
@@ -233,7 +259,7 @@ func (a *app) seedIfEmpty(ctx context.Context, db *database.DB) error {
 	if len(list) > 0 {
 		return nil
 	}
-	r, err := seeds.Load(ctx, db, identity.System())
+	r, err := seeds.Load(ctx, db, a.operator())
 	if err != nil {
 		return fmt.Errorf("load seeds: %w", err)
 	}
@@ -274,7 +300,7 @@ func (a *app) migrateCommand() *cobra.Command {
 				}
 				return nil
 			}
-			applied, err := migrations.Apply(ctx, db.Bun())
+			applied, err := a.migrate(ctx, db)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,8 @@ func (a *app) bootstrapAdmin(ctx context.Context, db *database.DB, email string)
 	if err != nil {
 		return err
 	}
-	u, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{Email: email, Name: "Administrator", Role: identity.RoleAdmin, Password: password})
+	// The operator who starts serve sees the password: the admin is theirs to hand on.
+	u, err := ids.CreateUser(ctx, a.operator(), identity.NewUser{Email: email, Name: "Administrator", Role: identity.RoleAdmin, Password: password})
 	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
