@@ -50,7 +50,7 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case kindTimeout:
+	case kindTimeout, kindNotConfigured:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	r("GET", api+"/articles/:id/revisions", read, s.listRevisions)
 	r("GET", api+"/articles/:id/revisions/:revision", read, s.getRevision)
 	r("GET", api+"/articles/:id/claims", read, s.listArticleClaims)
+	r("GET", api+"/articles/:id/claimreview", read, s.listArticleClaimReviews)
 
 	r("GET", api+"/claims", read, s.listClaims)
 	r("POST", api+"/claims", edit, s.createClaim)

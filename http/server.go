@@ -19,6 +19,7 @@ import (
 	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
+	"verity/http/export"
 	"verity/migrations/database"
 	"verity/provenance"
 )
@@ -35,6 +36,7 @@ type Server struct {
 	maxUpload  int64
 	timeout    time.Duration
 	publicURL  string
+	publishing export.Publisher
 	openAPIDoc openAPIDocument
 	errorPage  *template.Template
 }
@@ -49,8 +51,12 @@ type Deps struct {
 	// MaxUploadBytes bounds an evidence attachment; zero means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
 	// PublicURL is where readers reach Verity (https://factcheck.example.org), for links
-	// meant to be published, such as a ClaimReview's url. Empty uses the request's host.
+	// meant to be published, such as a ClaimReview's url. Without it nothing is published
+	// (ClaimReview answers 503): links never come from the request's Host header.
 	PublicURL string
+	// Publisher is the organisation that publishes the fact checks, the ClaimReview's
+	// author; its PublicURL is PublicURL's. Without a name nothing is published.
+	Publisher export.Publisher
 	// RequestTimeout bounds the work of one request; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 }
@@ -75,6 +81,7 @@ func NewServer(d Deps) *Server {
 		maxUpload:  d.MaxUploadBytes,
 		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
+		publishing: d.Publisher,
 		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
 		errorPage:  template.Must(template.New("error").Parse(errorPageSource)),
@@ -96,6 +103,10 @@ func NewServer(d Deps) *Server {
 	})
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
+	}
+	s.publishing.PublicURL = s.publicURL
+	if s.publishing.URL == "" {
+		s.publishing.URL = s.publicURL
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultRequestTimeout

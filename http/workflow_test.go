@@ -54,6 +54,7 @@ func TestRoleMatrix(t *testing.T) {
 		"GET /api/v1/articles/:id/revisions":           "read",
 		"GET /api/v1/articles/:id/revisions/:revision": "read",
 		"GET /api/v1/articles/:id/claims":              "read",
+		"GET /api/v1/articles/:id/claimreview":         "read",
 		"GET /api/v1/claims":                           "read",
 		"POST /api/v1/claims":                          "edit",
 		"GET /api/v1/claims/:id":                       "read",
