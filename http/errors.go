@@ -56,6 +56,22 @@ func statusOf(k fault.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// statusTitle is a status's reason phrase as RFC 9110 names it, the title of its problem
+// documents. Go's http.StatusText still has RFC 7231's older names for a few.
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "Content Too Large"
+	case http.StatusUnprocessableEntity:
+		return "Unprocessable Content"
+	case http.StatusRequestURITooLong:
+		return "URI Too Long"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "Range Not Satisfiable"
+	}
+	return http.StatusText(status)
+}
+
 // Problem is an RFC 9457 problem document.
 type Problem struct {
 	Type     string         `json:"type"`
@@ -81,7 +97,7 @@ func problemOf(err error, instance string) Problem {
 	status := statusOf(e.Kind)
 	p := Problem{
 		Type:     "urn:verity:problem:" + string(e.Kind),
-		Title:    http.StatusText(status),
+		Title:    statusTitle(status),
 		Status:   status,
 		Detail:   e.Message,
 		Instance: instance,

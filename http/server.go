@@ -82,7 +82,6 @@ func NewServer(d Deps) *Server {
 		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
 		publishing: d.Publisher,
-		openAPIDoc: loadOpenAPI(openAPISource),
 		validate:   newValidator(),
 		errorPage:  template.Must(template.New("error").Parse(errorPageSource)),
 	}
@@ -104,6 +103,7 @@ func NewServer(d Deps) *Server {
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
 	}
+	s.openAPIDoc = loadOpenAPI(openAPISource, s.publicURL)
 	s.publishing.PublicURL = s.publicURL
 	if s.publishing.URL == "" {
 		s.publishing.URL = s.publicURL
