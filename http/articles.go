@@ -102,7 +102,9 @@ func (s *Server) getArticle(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Header("ETag", etag(a.Version))
+	if notModified(c, etag(a.Version)) {
+		return nil
+	}
 	c.JSON(http.StatusOK, articleResponse(a, true))
 	return nil
 }
@@ -112,7 +114,13 @@ func (s *Server) replaceArticle(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, false)
+	version, err := ifMatch(c, false, func() (int64, error) {
+		a, err := s.claims.FindArticleByID(c.Request.Context(), id)
+		if err != nil {
+			return 0, err
+		}
+		return a.Version, nil
+	})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"verity/http/export"
 	"verity/provenance"
 )
 
@@ -99,7 +100,7 @@ func (s *Server) getProvenance(c *gin.Context) error {
 		return err
 	}
 	if format == "prov-json" {
-		c.JSON(http.StatusOK, g.PROV())
+		c.JSON(http.StatusOK, export.PROV(g))
 		return nil
 	}
 	c.JSON(http.StatusOK, graphResponse(g))

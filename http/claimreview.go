@@ -1,113 +1,140 @@
 package http
 
 import (
-	"fmt"
+	"context"
+	"encoding/json"
 	"net/http"
-	"time"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"verity/claims"
+	"verity/claims/fault"
+	"verity/http/export"
 	"verity/provenance"
 )
 
-// rating places a verdict on schema.org's 1 (worst) to 5 (best) scale with the name readers
-// see; unverifiable has no place on the scale (value 0) and is published by name alone.
-func rating(st claims.Status) (value int, name string) {
-	switch st {
-	case claims.StatusFalse:
-		return 1, "False"
-	case claims.StatusMisleading:
-		return 2, "Misleading"
-	case claims.StatusDisputed:
-		return 3, "Disputed"
-	case claims.StatusOutdated:
-		return 3, "Outdated"
-	case claims.StatusVerified:
-		return 5, "True"
+// kindNotConfigured is a feature the operator has not configured; the server cannot serve it
+// until they do.
+const kindNotConfigured fault.Kind = "not_configured"
+
+// publisher returns the publishing configuration, or what is missing from it. Published
+// links never come from the request (its Host header is the client's to choose).
+func (s *Server) publisher() (export.Publisher, error) {
+	if missing := s.publishing.Missing(); missing != nil {
+		return export.Publisher{}, fault.New(kindNotConfigured,
+			"ClaimReview is not configured: start verity serve with %s", strings.Join(missing, " and "))
 	}
-	return 0, "Unverifiable"
+	return s.publishing, nil
 }
 
 // getClaimReview answers the schema.org ClaimReview JSON-LD of a signed-off verdict, for
-// publishing beside the article. Claims that are not closed have no verdict to publish.
+// publishing beside the article. Claims that are not closed, or whose passage is gone, have
+// no verdict to publish (409).
 func (s *Server) getClaimReview(c *gin.Context) error {
 	id, err := parseID(c.Param("id"), "claim")
 	if err != nil {
 		return err
 	}
-	g, err := s.provenance.ClaimGraph(c.Request.Context(), id)
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	p, err := s.publisher()
 	if err != nil {
 		return err
 	}
-	if err := g.Claim.CheckPublishable(); err != nil {
+	ctx := c.Request.Context()
+	cl, err := s.claims.FindClaimByID(ctx, id)
+	if err != nil {
 		return err
 	}
-	var signed time.Time
-	if g.Claim.SignedOffAt != nil {
-		signed = *g.Claim.SignedOffAt
+	if err := cl.CheckPublishable(); err != nil {
+		return err
 	}
-	c.Header("Content-Type", "application/ld+json")
-	c.JSON(http.StatusOK, claimReview(g, signed, s.baseURL(c)))
+	r, err := s.claimReview(ctx, cl, nil, p)
+	if err != nil {
+		return err
+	}
+	c.Render(http.StatusOK, jsonLD{r})
 	return nil
 }
 
-// baseURL is the configured public URL; without one, the request's own host, which a
-// client controls, so operators publishing ClaimReviews should set --public-url.
-func (s *Server) baseURL(c *gin.Context) string {
-	if s.publicURL != "" {
-		return s.publicURL
+// listArticleClaimReviews answers the ClaimReviews of every publishable claim of an article,
+// in id order, as one JSON-LD array: the feed a publisher embeds in the article's page.
+func (s *Server) listArticleClaimReviews(c *gin.Context) error {
+	id, err := parseID(c.Param("id"), "article")
+	if err != nil {
+		return err
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
+	if err := newQuery(c).err(); err != nil {
+		return err
 	}
-	return scheme + "://" + c.Request.Host
-}
-
-func claimReview(g *provenance.Graph, signed time.Time, base string) map[string]any {
-	cl, a := g.Claim, g.Article
-	value, name := rating(cl.Status)
-	reviewRating := map[string]any{"@type": "Rating", "alternateName": name}
-	if value > 0 {
-		reviewRating["ratingValue"] = value
-		reviewRating["bestRating"] = 5
-		reviewRating["worstRating"] = 1
+	p, err := s.publisher()
+	if err != nil {
+		return err
 	}
-	appearance := map[string]any{"@type": "NewsArticle", "headline": a.Title}
-	if a.URL != "" {
-		appearance["url"] = a.URL
+	ctx := c.Request.Context()
+	a, err := s.claims.FindArticleByID(ctx, id)
+	if err != nil {
+		return err
 	}
-	if a.Outlet != "" {
-		appearance["publisher"] = map[string]any{"@type": "Organization", "name": a.Outlet}
-	}
-	if a.PublishedAt != nil {
-		appearance["datePublished"] = a.PublishedAt.Format(time.DateOnly)
-	}
-	item := map[string]any{"@type": "Claim", "appearance": appearance}
-	// The claim's author is the first source it is attributed to, when there is one.
-	for _, ct := range g.Citations {
-		if ct.Source != nil {
-			kind := "Organization"
-			if ct.Source.Kind.IsPerson() {
-				kind = "Person"
+	reviews := []*export.ClaimReview{}
+	f := provenance.ClaimFilter{Filter: claims.Filter{ArticleID: id, Stage: claims.StageClosed, Limit: maxLimit}}
+	for {
+		list, more, err := s.provenance.FindClaims(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, cl := range list {
+			if cl.CheckPublishable() != nil {
+				continue
 			}
-			item["author"] = map[string]any{"@type": kind, "name": ct.Source.Name}
+			r, err := s.claimReview(ctx, cl, a, p)
+			if err != nil {
+				return err
+			}
+			reviews = append(reviews, r)
+		}
+		if !more || len(list) == 0 {
 			break
 		}
+		f.After = &claims.Key{ID: list[len(list)-1].ID}
 	}
-	review := map[string]any{
-		"@context":      "https://schema.org",
-		"@type":         "ClaimReview",
-		"url":           fmt.Sprintf("%s/claims/%d", base, cl.ID),
-		"claimReviewed": cl.Text,
-		"reviewBody":    cl.Rationale,
-		"reviewRating":  reviewRating,
-		"itemReviewed":  item,
-		"author":        map[string]any{"@type": "Organization", "name": "Verity"},
+	c.Render(http.StatusOK, jsonLD{reviews})
+	return nil
+}
+
+// claimReview builds the ClaimReview of a publishable claim; a is its article when the
+// caller has it already.
+func (s *Server) claimReview(ctx context.Context, cl *claims.Claim, a *claims.Article, p export.Publisher) (*export.ClaimReview, error) {
+	if a == nil {
+		var err error
+		if a, err = s.claims.FindArticleByID(ctx, cl.ArticleID); err != nil {
+			return nil, err
+		}
 	}
-	if !signed.IsZero() {
-		review["datePublished"] = signed.Format(time.DateOnly)
+	cits, err := s.provenance.ClaimCitations(ctx, cl.ID)
+	if err != nil {
+		return nil, err
 	}
-	return review
+	return export.NewClaimReview(cl, a, cits, p)
+}
+
+// jsonLD renders JSON-LD: JSON under its own media type. Like all of the API's JSON it
+// escapes <, > and &, so that the document stays inert when pasted into a page's script
+// element.
+type jsonLD struct{ v any }
+
+func (j jsonLD) WriteContentType(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/ld+json")
+}
+
+func (j jsonLD) Render(w http.ResponseWriter) error {
+	j.WriteContentType(w)
+	b, err := json.Marshal(j.v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }

@@ -267,7 +267,7 @@ func (s *Server) updateClaim(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, true)
+	version, err := ifMatch(c, true, s.claimVersion(c, id))
 	if err != nil {
 		return err
 	}

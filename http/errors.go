@@ -51,10 +51,26 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case kindTimeout:
+	case kindTimeout, kindNotConfigured:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+// statusTitle is a status's reason phrase as RFC 9110 names it, the title of its problem
+// documents. Go's http.StatusText still has RFC 7231's older names for a few.
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "Content Too Large"
+	case http.StatusUnprocessableEntity:
+		return "Unprocessable Content"
+	case http.StatusRequestURITooLong:
+		return "URI Too Long"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "Range Not Satisfiable"
+	}
+	return http.StatusText(status)
 }
 
 // Problem is an RFC 9457 problem document.
@@ -82,7 +98,7 @@ func problemOf(err error, instance string) Problem {
 	status := statusOf(e.Kind)
 	p := Problem{
 		Type:     "urn:verity:problem:" + string(e.Kind),
-		Title:    http.StatusText(status),
+		Title:    statusTitle(status),
 		Status:   status,
 		Detail:   e.Message,
 		Instance: instance,
@@ -158,7 +174,7 @@ func (s *Server) renderErrorPage(w http.ResponseWriter, v errorView) {
 	if err := s.pages.Render(&buf, "error", v); err != nil {
 		s.logger.Error("render error page", "error", err)
 		buf.Reset()
-		buf.WriteString(http.StatusText(v.Problem.Status))
+		buf.WriteString(statusTitle(v.Problem.Status))
 	}
 	setPageHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -20,6 +20,7 @@ import (
 	"verity/seeds"
 
 	verityhttp "verity/http"
+	"verity/http/export"
 )
 
 // env is a real server over a real SQLite file, with one user and token per role.
@@ -56,12 +57,27 @@ func newEnv(t testing.TB) *env {
 		}
 		e.users[r], e.tokens[r] = u, secret
 	}
-	srv := verityhttp.NewServer(verityhttp.Deps{
-		DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: ids,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxUploadBytes: 1 << 20,
-	})
+	srv := e.server(func(*verityhttp.Deps) {})
 	e.handler, e.srv = srv.Handler(), srv
 	return e
+}
+
+// Publishing settings of the test server.
+const (
+	testPublicURL = "https://factcheck.example.org"
+	testPublisher = "Example Fact Check Desk"
+)
+
+// server builds a server over the env's database, configured as tests expect unless
+// configure changes it.
+func (e *env) server(configure func(*verityhttp.Deps)) *verityhttp.Server {
+	d := verityhttp.Deps{
+		DB: e.db, Claims: claims.NewStore(e.db), Provenance: provenance.NewStore(e.db), Identity: identity.NewStore(e.db),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxUploadBytes: 1 << 20,
+		PublicURL: testPublicURL, Publisher: export.Publisher{Name: testPublisher},
+	}
+	configure(&d)
+	return verityhttp.NewServer(d)
 }
 
 // addUser creates another user with a token, for tests that need two of a role.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"verity/claims/identity"
+	verityhttp "verity/http"
 )
 
 func TestPageSignIn(t *testing.T) {
@@ -57,8 +58,17 @@ func TestPageSignIn(t *testing.T) {
 		w := v.post("/login", url.Values{"email": {"Reviewer@Example.org "}, "password": {"correct horse battery"}, "next": {"/claims/5"}})
 		wantRedirect(t, w, "/claims/5")
 		c := v.cookie
-		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
-			t.Fatalf("session cookie %+v, want HttpOnly, SameSite=Lax, not Secure over plain HTTP", c)
+		// The test server's public URL is https, so the cookie is Secure even though the
+		// request itself came over plain HTTP (the proxy in front speaks TLS).
+		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || !c.Secure || c.Path != "/" {
+			t.Fatalf("session cookie %+v, want HttpOnly, SameSite=Lax, Secure behind an https public URL", c)
+		}
+		plain := *e
+		plain.handler = e.server(func(d *verityhttp.Deps) { d.PublicURL = "" }).Handler()
+		pv := plain.visitor()
+		pv.post("/login", url.Values{"email": {"reviewer@example.org"}, "password": {"correct horse battery"}})
+		if pc := pv.cookie; pc == nil || pc.Secure || !pc.HttpOnly {
+			t.Errorf("session cookie %+v over plain HTTP without a public URL, want HttpOnly, not Secure", pc)
 		}
 		if !strings.HasPrefix(c.Value, "vrs_") || strings.Contains(w.Header().Get("Location"), c.Value) {
 			t.Errorf("session secret %q", c.Value)

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Every listing pages the same way: limit says how many items a page holds, and cursor,
@@ -74,13 +76,15 @@ type position struct {
 	filters string
 	limit   int
 	after   []int64
+	// next announces the next page's cursor beside the body, as a Link header.
+	next func(cursor string)
 }
 
 // page reads limit and cursor. A cursor must be one this same list gave out, with the same
 // filters, and hold a key of keyLen numbers; anything else is refused on the cursor field.
 // Call it with the list's other parameters, before q.err.
 func (q *query) page(keyLen int) position {
-	p := position{list: listOf(q.c.Request.URL.Path), filters: filtersOf(q.c.Request.URL.Query()), limit: q.limit()}
+	p := position{list: listOf(q.c.Request.URL.Path), filters: filtersOf(q.c.Request.URL.Query()), limit: q.limit(), next: nextLink(q.c)}
 	raw := q.str("cursor")
 	if raw == "" {
 		return p
@@ -169,8 +173,23 @@ func newPage[T any](p position, items []T, more bool, key func(T) []int64) Page[
 	if more && len(items) > 0 {
 		cur := encodeCursor(cursor{Version: cursorVersion, List: p.list, Filters: p.filters, Key: key(items[len(items)-1])})
 		out.NextCursor = &cur
+		if p.next != nil {
+			p.next(cur)
+		}
 	}
 	return out
+}
+
+// nextLink sets the Link header of a page with more after it (RFC 8288): the same request
+// with the next cursor, as a reference relative to this one, so that clients that follow
+// links page without reading the body.
+func nextLink(c *gin.Context) func(string) {
+	return func(cursor string) {
+		params := c.Request.URL.Query()
+		params.Set("cursor", cursor)
+		next := url.URL{Path: c.Request.URL.Path, RawQuery: params.Encode()}
+		c.Header("Link", "<"+next.String()+`>; rel="next"`)
+	}
 }
 
 // byID is the key of lists in id order.

@@ -19,7 +19,11 @@ func (s *Server) routes() {
 		admin  = identity.Administer
 	)
 	r := func(method, path string, right identity.Right, h func(*gin.Context) error) {
-		s.engine.Handle(method, path, s.gate(right), s.handle(h))
+		s.engine.Handle(method, path, caching(right), s.gate(right), s.handle(h))
+		// Every GET answers HEAD too, and 405s list it in Allow.
+		if method == http.MethodGet {
+			s.engine.Handle(http.MethodHead, path, headOnly, caching(right), s.gate(right), s.handle(h))
+		}
 	}
 	r("GET", "/healthz", public, s.health)
 	r("GET", "/api/openapi.json", public, s.openAPI)
@@ -32,6 +36,7 @@ func (s *Server) routes() {
 	r("GET", api+"/articles/:id/revisions", read, s.listRevisions)
 	r("GET", api+"/articles/:id/revisions/:revision", read, s.getRevision)
 	r("GET", api+"/articles/:id/claims", read, s.listArticleClaims)
+	r("GET", api+"/articles/:id/claimreview", read, s.listArticleClaimReviews)
 
 	r("GET", api+"/claims", read, s.listClaims)
 	r("POST", api+"/claims", edit, s.createClaim)
@@ -95,10 +100,27 @@ func (s *Server) routes() {
 // Routes lists the engine's routes, for tests that walk the whole surface.
 func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
+// caching says what a cache may keep of a route's answers; an error answers no-store
+// whatever the route (writeError). What a token shows is its holder's alone, and stale the
+// moment something changes: private, no-cache lets a client keep it and revalidate (with
+// If-None-Match, where the response has an ETag that allows it). Public answers are the same
+// for everyone; the handlers that have an ETag say so.
+func caching(right identity.Right) gin.HandlerFunc {
+	value := "private, no-cache"
+	if right == public {
+		value = "no-cache"
+	}
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", value)
+		c.Next()
+	}
+}
+
 func (s *Server) health(c *gin.Context) error {
 	if err := s.db.Reader().NewSelect().ColumnExpr("1").Scan(c.Request.Context(), new(int)); err != nil {
 		return err
 	}
+	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
+	"verity/http/export"
 	"verity/http/web"
 	"verity/migrations/database"
 	"verity/provenance"
@@ -36,6 +37,7 @@ type Server struct {
 	maxUpload  int64
 	timeout    time.Duration
 	publicURL  string
+	publishing export.Publisher
 	openAPIDoc openAPIDocument
 	// pages renders the reviewer pages; logins limits failed sign-ins; sessionPolicy bounds
 	// how long a sign-in lasts.
@@ -56,12 +58,16 @@ type Deps struct {
 	// MaxUploadBytes bounds an evidence attachment; zero means DefaultMaxUploadBytes.
 	MaxUploadBytes int64
 	// PublicURL is where readers reach Verity (https://factcheck.example.org), for links
-	// meant to be published, such as a ClaimReview's url. Empty uses the request's host.
+	// meant to be published, such as a ClaimReview's url. Without it nothing is published
+	// (ClaimReview answers 503): links never come from the request's Host header.
 	PublicURL string
 	// SessionPolicy bounds web sessions; zero means identity.DefaultSessionPolicy.
 	SessionPolicy identity.SessionPolicy
 	// LoginLimits bound failed sign-ins; zero means DefaultLoginLimits.
 	LoginLimits LoginLimits
+	// Publisher is the organisation that publishes the fact checks, the ClaimReview's
+	// author; its PublicURL is PublicURL's. Without a name nothing is published.
+	Publisher export.Publisher
 	// RequestTimeout bounds the work of one request; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 }
@@ -87,7 +93,7 @@ func NewServer(d Deps) *Server {
 		maxUpload:  d.MaxUploadBytes,
 		timeout:    d.RequestTimeout,
 		publicURL:  strings.TrimSuffix(d.PublicURL, "/"),
-		openAPIDoc: loadOpenAPI(openAPISource),
+		publishing: d.Publisher,
 		validate:   newValidator(),
 		pages:      newRenderer(),
 	}
@@ -117,6 +123,11 @@ func NewServer(d Deps) *Server {
 	})
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
+	}
+	s.openAPIDoc = loadOpenAPI(openAPISource, s.publicURL)
+	s.publishing.PublicURL = s.publicURL
+	if s.publishing.URL == "" {
+		s.publishing.URL = s.publicURL
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultRequestTimeout

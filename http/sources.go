@@ -164,7 +164,13 @@ func (s *Server) updateSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, true)
+	version, err := ifMatch(c, true, func() (int64, error) {
+		src, err := s.provenance.FindSourceByID(c.Request.Context(), id)
+		if err != nil {
+			return 0, err
+		}
+		return src.Version, nil
+	})
 	if err != nil {
 		return err
 	}

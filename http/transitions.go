@@ -52,7 +52,7 @@ func (s *Server) transition(c *gin.Context) error {
 	if err := claims.CheckAction(actorOf(c), claims.Action(req.Action)); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, true)
+	version, err := ifMatch(c, true, s.claimVersion(c, id))
 	if err != nil {
 		return err
 	}

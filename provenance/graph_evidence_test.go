@@ -2,7 +2,6 @@ package provenance_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"verity/claims"
@@ -32,20 +31,7 @@ func TestGraphCarriesEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(g.Evidence) != 2 || g.Evidence[0].ID != kept.ID || g.Evidence[1].WithdrawnAt == nil {
+	if len(g.Evidence) != 2 || g.Evidence[0].ID != kept.ID || g.Evidence[1].WithdrawnAt == nil || g.Evidence[1].WithdrawalReason != "misread" {
 		t.Fatalf("graph evidence = %+v", g.Evidence)
-	}
-	doc := g.PROV()
-	entities := doc["entity"].(map[string]any)
-	withdrawn := entities[fmt.Sprintf("verity:evidence/%d", gone.ID)].(map[string]any)
-	if withdrawn["verity:withdrawn"] != true || withdrawn["verity:withdrawal_reason"] != "misread" || withdrawn["verity:stance"] != "refutes" {
-		t.Errorf("withdrawn evidence entity = %v", withdrawn)
-	}
-	rels, _ := relations(t, doc, "wasInfluencedBy", "prov:influencee", "prov:influencer")
-	for _, e := range g.Evidence {
-		r := relation{from: fmt.Sprintf("verity:claim/%d", c.ID), to: fmt.Sprintf("verity:evidence/%d", e.ID)}
-		if rels[r] == nil || rels[r]["verity:stance"] != string(e.Stance) {
-			t.Errorf("no influence of evidence %d on the claim: %v", e.ID, rels)
-		}
 	}
 }

@@ -2,8 +2,6 @@ package provenance_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,58 +11,15 @@ import (
 	"verity/claims/identity"
 	"verity/migrations/dbtest"
 	"verity/provenance"
+	"verity/provenance/provtest"
 )
-
-// graphFixture builds a claim citing a person (attributed_to) and a report (quoted_from); the
-// report draws on a government briefing and a dataset, the dataset on a document, the
-// government on a news agency. One more source stands outside the graph.
-type graphFixture struct {
-	claim *claims.Claim
-	src   map[string]*provenance.Source
-}
-
-func newGraphFixture(t *testing.T, st *provenance.Store, c *claims.Claim) graphFixture {
-	t.Helper()
-	ctx := context.Background()
-	f := graphFixture{claim: c, src: map[string]*provenance.Source{}}
-	for _, s := range []struct {
-		key  string
-		kind provenance.SourceKind
-	}{
-		{"person", provenance.KindNamedPerson},
-		{"report", provenance.KindReport},
-		{"government", provenance.KindGovernment},
-		{"dataset", provenance.KindDataset},
-		{"document", provenance.KindDocument},
-		{"agency", provenance.KindNewsAgency},
-		{"outsider", provenance.KindOrganisation},
-	} {
-		f.src[s.key] = mustSource(t, st, s.kind, s.key)
-	}
-	for _, n := range []provenance.NewCitation{
-		{ClaimID: c.ID, SourceID: f.src["person"].ID, Attribution: "said Jane Doe", Relation: provenance.AttributedTo},
-		{ClaimID: c.ID, SourceID: f.src["report"].ID, Locator: "p. 12", Relation: provenance.QuotedFrom},
-	} {
-		if _, err := st.CreateCitation(ctx, identity.System(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, e := range [][2]string{
-		{"report", "government"}, {"report", "dataset"}, {"dataset", "document"}, {"government", "agency"}, {"outsider", "agency"},
-	} {
-		if _, err := st.AddDerivation(ctx, identity.System(), f.src[e[0]].ID, f.src[e[1]].ID, e[0]+" draws on "+e[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
 
 func TestClaimGraph(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
 	c := mustClaim(t, db, "Jane Doe said 2,000 fighters remain, the report found.", "2,000 fighters remain")
-	f := newGraphFixture(t, st, c)
+	f := provtest.NewGraph(t, st, c)
 
 	g, err := st.ClaimGraph(ctx, c.ID)
 	if err != nil {
@@ -77,7 +32,7 @@ func TestClaimGraph(t *testing.T) {
 		t.Errorf("citations = %+v", g.Citations)
 	}
 	name := map[int64]string{}
-	for k, s := range f.src {
+	for k, s := range f.Sources {
 		name[s.ID] = k
 	}
 	var edges []string
@@ -98,6 +53,9 @@ func TestClaimGraph(t *testing.T) {
 	if got := strings.Join(sources, " "); got != "agency dataset document government person report" {
 		t.Errorf("sources = %s", got)
 	}
+	if g.Reviews == nil || len(g.Reviews) != 0 || len(g.Reviewers) != 0 {
+		t.Errorf("a claim never reviewed has reviews %+v by %v", g.Reviews, g.Reviewers)
+	}
 
 	t.Run("claim without citations", func(t *testing.T) {
 		bare := mustClaim(t, db, "Nothing cited here.", "Nothing cited")
@@ -108,10 +66,6 @@ func TestClaimGraph(t *testing.T) {
 		if g.Citations == nil || len(g.Citations) != 0 || len(g.Upstream) != 0 || g.Sources == nil || len(g.Sources) != 0 {
 			t.Errorf("graph = %+v", g)
 		}
-		doc := g.PROV()
-		if n := len(doc["entity"].(map[string]any)); n != 2 {
-			t.Errorf("%d entities, want the claim and its article revision", n)
-		}
 	})
 
 	t.Run("missing claim", func(t *testing.T) {
@@ -120,164 +74,59 @@ func TestClaimGraph(t *testing.T) {
 	})
 }
 
-// relation is one PROV relation reduced to its two ends and type, for comparison.
-type relation struct{ from, to, typ string }
-
-func relations(t *testing.T, doc map[string]any, key, fromAttr, toAttr string) (map[relation]map[string]any, []string) {
-	t.Helper()
-	m, ok := doc[key].(map[string]any)
-	if !ok {
-		t.Fatalf("%s is %T, want an object", key, doc[key])
-	}
-	out := map[relation]map[string]any{}
-	var ids []string
-	for id, v := range m {
-		if !strings.HasPrefix(id, "_:") {
-			t.Errorf("%s id %q is not a blank node", key, id)
-		}
-		ids = append(ids, id)
-		attrs := v.(map[string]any)
-		r := relation{from: attrs[fromAttr].(string), to: attrs[toAttr].(string)}
-		if typ, ok := attrs["prov:type"].(map[string]any); ok {
-			r.typ = typ["$"].(string)
-		}
-		out[r] = attrs
-	}
-	return out, ids
-}
-
-func TestPROV(t *testing.T) {
+// TestGraphCarriesTheReviewHistory checks that the graph holds every transition, in order,
+// past a page of the listing, and the name of each user who made one.
+func TestGraphCarriesTheReviewHistory(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
-	c := mustClaim(t, db, "Jane Doe said 2,000 fighters remain, the report found.", "2,000 fighters remain")
-	f := newGraphFixture(t, st, c)
+	cs := claims.NewStore(db)
+	c := mustClaim(t, db, "The report counted 2,200 fighters.", "2,200 fighters")
+	ids := identity.NewStore(db)
+	var actors []identity.Actor
+	for _, n := range []struct{ email, name string }{{"rev@example.org", "Rita Reviewer"}, {"ed@example.org", "Ed Editor"}} {
+		u, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{Email: n.email, Name: n.name, Role: identity.RoleEditor, Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actors = append(actors, u.Actor())
+	}
+	if _, err := cs.AddEvidence(ctx, actors[0], claims.NewEvidence{ClaimID: c.ID, URL: "https://example.org/r", Stance: claims.StanceSupports}); err != nil {
+		t.Fatal(err)
+	}
+	version := c.Version
+	move := func(a identity.Actor, tr claims.Transition) {
+		t.Helper()
+		cl, _, err := cs.Transition(ctx, a, c.ID, version, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		version = cl.Version
+	}
+	// 110 rounds of reject make more transitions than one page of the listing holds.
+	move(actors[0], claims.Transition{Action: claims.ActionStart})
+	const rounds = 110
+	for range rounds {
+		move(actors[0], claims.Transition{Action: claims.ActionPropose, Status: claims.StatusVerified, Rationale: "counted"})
+		move(actors[1], claims.Transition{Action: claims.ActionReject, Rationale: "count again"})
+	}
 	g, err := st.ClaimGraph(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := g.PROV()
-
-	// Round-trip through JSON so the checks see what a client sees.
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
+	if len(g.Reviews) != 1+2*rounds {
+		t.Fatalf("%d reviews, want %d", len(g.Reviews), 1+2*rounds)
 	}
-	var got map[string]any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatal(err)
-	}
-
-	if p := got["prefix"].(map[string]any); p["verity"] != "urn:verity:" {
-		t.Errorf("prefix = %v", p)
-	}
-	ref := func(k string) string { return fmt.Sprintf("verity:source/%d", f.src[k].ID) }
-	claim := fmt.Sprintf("verity:claim/%d", c.ID)
-	revision := fmt.Sprintf("verity:article/%d/revision/1", c.ArticleID)
-
-	entities := got["entity"].(map[string]any)
-	agents := got["agent"].(map[string]any)
-	var entityIDs, agentIDs []string
-	for id := range entities {
-		entityIDs = append(entityIDs, id)
-	}
-	for id := range agents {
-		agentIDs = append(agentIDs, id)
-	}
-	slices.Sort(entityIDs)
-	slices.Sort(agentIDs)
-	wantEntities := []string{claim, revision, ref("report"), ref("dataset"), ref("document")}
-	wantAgents := []string{ref("person"), ref("government"), ref("agency")}
-	slices.Sort(wantEntities)
-	slices.Sort(wantAgents)
-	if !slices.Equal(entityIDs, wantEntities) {
-		t.Errorf("entities = %v, want %v", entityIDs, wantEntities)
-	}
-	if !slices.Equal(agentIDs, wantAgents) {
-		t.Errorf("agents = %v, want %v", agentIDs, wantAgents)
-	}
-	ce := entities[claim].(map[string]any)
-	if ce["prov:value"] != "2,000 fighters remain" || ce["verity:status"] != "unverified" {
-		t.Errorf("claim entity = %v", ce)
-	}
-	for k, want := range map[string]string{"person": "prov:Person", "government": "prov:Organization", "agency": "prov:Organization"} {
-		a := agents[ref(k)].(map[string]any)
-		if typ := a["prov:type"].(map[string]any); typ["$"] != want || typ["type"] != "prov:QUALIFIED_NAME" {
-			t.Errorf("%s prov:type = %v, want %s", k, typ, want)
-		}
-		if a["prov:label"] != k {
-			t.Errorf("%s label = %v", k, a["prov:label"])
+	for i := 1; i < len(g.Reviews); i++ {
+		if g.Reviews[i].ID <= g.Reviews[i-1].ID {
+			t.Fatalf("reviews out of order at %d: %d after %d", i, g.Reviews[i].ID, g.Reviews[i-1].ID)
 		}
 	}
-	if rel := entities[ref("report")].(map[string]any)["verity:reliability"]; rel != "F" {
-		t.Errorf("report reliability = %v", rel)
+	if last := g.Reviews[len(g.Reviews)-1]; last.Action != claims.ActionReject || last.ClaimVersion != version {
+		t.Errorf("last review = %+v, want the reject at version %d", last, version)
 	}
-
-	derived, _ := relations(t, got, "wasDerivedFrom", "prov:generatedEntity", "prov:usedEntity")
-	wantDerived := []relation{
-		{claim, revision, "prov:Quotation"},
-		{claim, ref("report"), "prov:Quotation"},
-		{ref("report"), ref("dataset"), ""},
-		{ref("dataset"), ref("document"), ""},
+	want := map[int64]string{actors[0].UserID: "Rita Reviewer", actors[1].UserID: "Ed Editor"}
+	if len(g.Reviewers) != 2 || g.Reviewers[actors[0].UserID] != want[actors[0].UserID] || g.Reviewers[actors[1].UserID] != want[actors[1].UserID] {
+		t.Errorf("reviewers = %v, want %v", g.Reviewers, want)
 	}
-	if len(derived) != len(wantDerived) {
-		t.Errorf("wasDerivedFrom = %v", derived)
-	}
-	for _, r := range wantDerived {
-		if _, ok := derived[r]; !ok {
-			t.Errorf("wasDerivedFrom lacks %+v; has %v", r, derived)
-		}
-	}
-	if loc := derived[relation{claim, ref("report"), "prov:Quotation"}]["verity:locator"]; loc != "p. 12" {
-		t.Errorf("locator = %v", loc)
-	}
-
-	attributed, _ := relations(t, got, "wasAttributedTo", "prov:entity", "prov:agent")
-	if len(attributed) != 1 {
-		t.Errorf("wasAttributedTo = %v", attributed)
-	}
-	if a, ok := attributed[relation{claim, ref("person"), ""}]; !ok || a["verity:attribution"] != "said Jane Doe" || a["verity:relation"] != "attributed_to" {
-		t.Errorf("attribution to the person = %v", a)
-	}
-
-	influenced, _ := relations(t, got, "wasInfluencedBy", "prov:influencee", "prov:influencer")
-	for _, r := range []relation{{ref("report"), ref("government"), ""}, {ref("government"), ref("agency"), ""}} {
-		if a, ok := influenced[r]; !ok || a["verity:note"] == nil {
-			t.Errorf("wasInfluencedBy lacks %+v with its note; has %v", r, influenced)
-		}
-	}
-	if len(influenced) != 2 {
-		t.Errorf("wasInfluencedBy = %v", influenced)
-	}
-
-	// Every relation points at something the document declares.
-	for _, key := range []string{"wasDerivedFrom", "wasAttributedTo", "wasInfluencedBy"} {
-		for id, v := range got[key].(map[string]any) {
-			for attr, end := range v.(map[string]any) {
-				s, ok := end.(string)
-				if !ok || !strings.HasPrefix(s, "verity:") || attr == "verity:relation" {
-					continue
-				}
-				if entities[s] == nil && agents[s] == nil {
-					t.Errorf("%s %s: %s = %s is not declared", key, id, attr, s)
-				}
-			}
-		}
-	}
-
-	t.Run("deterministic", func(t *testing.T) {
-		for range 5 {
-			g2, err := st.ClaimGraph(ctx, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := json.Marshal(g2.PROV())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(again) != string(raw) {
-				t.Fatalf("PROV differs between runs:\n%s\n%s", raw, again)
-			}
-		}
-	})
 }

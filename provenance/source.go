@@ -232,14 +232,18 @@ func checkReliability(errs fault.Fields, r Reliability) Reliability {
 type Store struct {
 	scope  database.Scope
 	claims *claims.Store
+	// identity names the reviewers in a provenance graph.
+	identity *identity.Store
 }
 
 // NewStore returns a Store over db.
-func NewStore(db *database.DB) *Store { return &Store{scope: db.Scope(), claims: claims.NewStore(db)} }
+func NewStore(db *database.DB) *Store {
+	return &Store{scope: db.Scope(), claims: claims.NewStore(db), identity: identity.NewStore(db)}
+}
 
 // In returns the store bound to tx: its writes join tx and its reads see what tx wrote.
 func (s *Store) In(tx *database.Tx) *Store {
-	return &Store{scope: s.scope.In(tx), claims: s.claims.In(tx)}
+	return &Store{scope: s.scope.In(tx), claims: s.claims.In(tx), identity: s.identity.In(tx)}
 }
 
 // CreateSource stores a new source at version 1. It needs the edit right; it returns

@@ -13,6 +13,7 @@ import (
 	"verity/migrations/dbtest"
 	"verity/provenance"
 	"verity/provenance/audit"
+	"verity/provenance/provtest"
 )
 
 // mustOpenDB returns a migrated database of the test's own (see dbtest.Open for PostgreSQL).
@@ -23,26 +24,12 @@ func mustOpenDB(t *testing.T, opts ...database.Option) *database.DB {
 
 func mustSource(t *testing.T, st *provenance.Store, kind provenance.SourceKind, name string) *provenance.Source {
 	t.Helper()
-	src, err := st.CreateSource(context.Background(), identity.System(), provenance.SourceFields{Kind: kind, Name: name})
-	if err != nil {
-		t.Fatalf("create source %q: %v", name, err)
-	}
-	return src
+	return provtest.Source(t, st, kind, name)
 }
 
 func mustClaim(t *testing.T, db *database.DB, body, quote string) *claims.Claim {
 	t.Helper()
-	ctx := context.Background()
-	cs := claims.NewStore(db)
-	a, err := cs.CreateArticle(ctx, identity.System(), claims.ArticleFields{Title: "t", Body: body})
-	if err != nil {
-		t.Fatalf("create article: %v", err)
-	}
-	c, err := cs.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: quote})
-	if err != nil {
-		t.Fatalf("create claim: %v", err)
-	}
-	return c
+	return provtest.Claim(t, db, body, quote)
 }
 
 // mustUser adds a user row, so that created_by can refer to it.

@@ -15,6 +15,7 @@ import (
 	"verity/claims"
 	"verity/claims/identity"
 	"verity/http"
+	"verity/http/export"
 	"verity/migrations"
 	"verity/migrations/database"
 	"verity/provenance"
@@ -193,7 +194,7 @@ func (a *app) openFile(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail, publicURL, syncLevel string
+	var addr, adminEmail, publicURL, publisherName, publisherURL, syncLevel string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -211,6 +212,10 @@ func (a *app) serveCommand() *cobra.Command {
 			durability, err := database.ParseSync(syncLevel)
 			if err != nil {
 				return usagef("--sync: %v", err)
+			}
+			publisher, err := export.NewPublisher(publisherName, publisherURL, publicURL)
+			if err != nil {
+				return usagef("%v", err)
 			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 			// Listen before touching the database, so that a port in use fails fast and plainly.
@@ -232,7 +237,7 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			srv := http.NewServer(http.Deps{
 				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
-				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publicURL,
+				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publisher.PublicURL, Publisher: publisher,
 			})
 			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", database.Redact(a.dsn))
 			fmt.Fprintf(a.stdout, "Verity is listening on http://%s\n", ln.Addr())
@@ -246,7 +251,11 @@ func (a *app) serveCommand() *cobra.Command {
 		"SQLite durability: full (an acknowledged write survives a power cut) or normal (it survives a crash\nof the server, but the last writes may be lost in a power cut) (env VERITY_SYNC)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
-		"where readers reach Verity, for published links such as ClaimReview urls (env VERITY_PUBLIC_URL)")
+		"where readers reach Verity's public pages, the base of published links: a ClaimReview's url is\n<public-url>/claims/{id}; ClaimReview is not served without it (env VERITY_PUBLIC_URL)")
+	cmd.Flags().StringVar(&publisherName, "publisher-name", envOr(a.getenv, "VERITY_PUBLISHER_NAME", ""),
+		"the organisation that publishes the fact checks, a ClaimReview's author; ClaimReview is not\nserved without it (env VERITY_PUBLISHER_NAME)")
+	cmd.Flags().StringVar(&publisherURL, "publisher-url", envOr(a.getenv, "VERITY_PUBLISHER_URL", ""),
+		"the publishing organisation's home page (default: --public-url) (env VERITY_PUBLISHER_URL)")
 	return cmd
 }
 
