@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -250,7 +249,9 @@ func (s *Server) withdrawEvidence(c *gin.Context) error {
 }
 
 func (s *Server) getAttachment(c *gin.Context) error {
-	sum := strings.ToLower(c.Param("sha256"))
+	// An attachment is named by its hash as Verity spells it, in lowercase hex: any other
+	// spelling names nothing, as a non-canonical id does.
+	sum := c.Param("sha256")
 	if !isSHA256(sum) {
 		return fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256"))
 	}

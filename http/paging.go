@@ -87,6 +87,9 @@ func (q *query) page(keyLen int) position {
 	p := position{list: listOf(q.c.Request.URL.Path), filters: filtersOf(q.c.Request.URL.Query()), limit: q.limit(), next: nextLink(q.c)}
 	raw := q.str("cursor")
 	if raw == "" {
+		if _, given := q.c.Request.URL.Query()["cursor"]; given {
+			q.fields.Add("cursor", "is empty: leave it out to read the first page")
+		}
 		return p
 	}
 	c, err := decodeCursor(raw)

@@ -201,6 +201,9 @@ type UserFilter struct {
 
 // FindUsers lists users; more reports whether another page follows.
 func (s *Store) FindUsers(ctx context.Context, f UserFilter) ([]*User, bool, error) {
+	if f.Limit <= 0 {
+		return nil, false, fault.Field("limit", "must be positive")
+	}
 	if f.Role != "" && !f.Role.Valid() {
 		return nil, false, fault.Field("role", fault.OneOf(Roles()))
 	}

@@ -110,8 +110,9 @@ type Actor struct {
 	CLI string
 }
 
-// System returns Verity acting on its own behalf: seeding and start-up tasks of `serve`,
-// and the automatic reopening of a verdict whose passage changed.
+// System returns Verity acting on its own behalf, for work no person asked for. Start-up
+// work of `serve` is its operator's (Operator); a verdict whose passage changed is sent back
+// to review by the editor whose change caused it.
 func System() Actor { return Actor{Role: RoleAdmin} }
 
 // Operator returns a command-line operator, known by operating-system user and host. The

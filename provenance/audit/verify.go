@@ -142,6 +142,12 @@ func Find(ctx context.Context, db bun.IDB, f Filter) (events []Event, more bool,
 	if f.Limit <= 0 {
 		return nil, false, fault.Field("limit", "must be positive")
 	}
+	// "user:007" or "user:x" names no actor Verity ever wrote: say so rather than list nothing.
+	if name, _, _ := strings.Cut(f.Actor, " "); strings.HasPrefix(name, "user:") {
+		if _, ok := userActor(name); !ok {
+			return nil, false, fault.Field("actor", "must be user:N with N a user's id as Verity writes it (digits, no leading zeros), or a whole actor as the trail records it")
+		}
+	}
 	if err := findQuery(db, f).Limit(int64(f.Limit+1)).Scan(ctx, &events); err != nil {
 		return nil, false, database.Translate(err)
 	}
