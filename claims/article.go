@@ -83,9 +83,10 @@ func (f *ArticleFields) normalize() error {
 	}
 	f.Body = body
 	text.Clean(errs, "title", &f.Title, MaxArticleText, true)
-	for name, v := range map[string]*string{"outlet": &f.Outlet, "url": &f.URL, "author": &f.Author, "slug": &f.Slug} {
+	for name, v := range map[string]*string{"outlet": &f.Outlet, "author": &f.Author, "slug": &f.Slug} {
 		text.Clean(errs, name, v, MaxArticleText, false)
 	}
+	text.CleanURL(errs, "url", &f.URL, MaxArticleText)
 	if strings.TrimSpace(f.Body) == "" {
 		errs.Add("body", "is required")
 	}

@@ -88,7 +88,7 @@ type NewEvidence struct {
 
 func (n *NewEvidence) normalize() error {
 	errs := fault.Fields{}
-	text.Clean(errs, "url", &n.URL, MaxURL, false)
+	text.CleanURL(errs, "url", &n.URL, MaxURL)
 	text.Clean(errs, "title", &n.Title, MaxTitle, false)
 	text.Clean(errs, "excerpt", &n.Excerpt, MaxLongText, false)
 	if !slices.Contains(Stances(), n.Stance) {

@@ -13,11 +13,11 @@ import (
 
 // ArticleRequest is the body of POST and PUT /api/v1/articles.
 type ArticleRequest struct {
-	Slug        string `json:"slug" validate:"max=200"`
-	Title       string `json:"title" validate:"required,max=1000"`
-	Outlet      string `json:"outlet" validate:"max=1000"`
-	URL         string `json:"url" validate:"omitempty,http_url,max=1000"`
-	Author      string `json:"author" validate:"max=1000"`
+	Slug        string `json:"slug"`
+	Title       string `json:"title" validate:"required"`
+	Outlet      string `json:"outlet"`
+	URL         string `json:"url"`
+	Author      string `json:"author"`
 	PublishedAt *Time  `json:"published_at"`
 	Body        string `json:"body" validate:"required"`
 }

@@ -13,8 +13,8 @@ import (
 // CitationRequest is the body of POST /api/v1/claims/{id}/citations.
 type CitationRequest struct {
 	SourceID    ID     `json:"source_id" validate:"required"`
-	Attribution string `json:"attribution" validate:"max=1000"`
-	Locator     string `json:"locator" validate:"max=500"`
+	Attribution string `json:"attribution"`
+	Locator     string `json:"locator"`
 	Relation    string `json:"relation" validate:"omitempty,relation"`
 }
 

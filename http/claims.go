@@ -17,9 +17,9 @@ type QuantityDTO struct {
 	Value     *float64 `json:"value"`
 	Lower     *float64 `json:"lower"`
 	Upper     *float64 `json:"upper"`
-	Qualifier string   `json:"qualifier" validate:"max=200"`
-	Unit      string   `json:"unit" validate:"required,max=200"`
-	AsOf      string   `json:"as_of" validate:"omitempty,datetime=2006-01-02"`
+	Qualifier string   `json:"qualifier"`
+	Unit      string   `json:"unit" validate:"required"`
+	AsOf      string   `json:"as_of"`
 }
 
 func quantitiesIn(in []QuantityDTO) []claims.Quantity {
@@ -41,18 +41,18 @@ func quantitiesOut(in []claims.Quantity) []QuantityDTO {
 // ClaimRequest is the body of POST /api/v1/claims.
 type ClaimRequest struct {
 	ArticleID  ID            `json:"article_id" validate:"required"`
-	Quote      string        `json:"quote" validate:"required,max=4000"`
-	Start      *int          `json:"start" validate:"omitempty,gte=0"`
-	Text       string        `json:"text" validate:"max=4000"`
+	Quote      string        `json:"quote" validate:"required"`
+	Start      *int          `json:"start"`
+	Text       string        `json:"text"`
 	Kind       string        `json:"kind" validate:"omitempty,claim_kind"`
-	Quantities []QuantityDTO `json:"quantities" validate:"max=20,dive"`
+	Quantities []QuantityDTO `json:"quantities" validate:"dive"`
 }
 
 // ClaimPatch is the body of PATCH /api/v1/claims/{id}; absent fields stay as they are.
 type ClaimPatch struct {
-	Text       *string        `json:"text" validate:"omitempty,min=1,max=4000"`
+	Text       *string        `json:"text"`
 	Kind       *string        `json:"kind" validate:"omitempty,claim_kind"`
-	Quantities *[]QuantityDTO `json:"quantities" validate:"omitempty,max=20,dive"`
+	Quantities *[]QuantityDTO `json:"quantities" validate:"omitempty,dive"`
 }
 
 // AnchorDTO locates a quote: code point offsets plus the quote and its context.

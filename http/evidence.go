@@ -19,16 +19,16 @@ import (
 // EvidenceRequest is the JSON body of POST /api/v1/claims/{id}/evidence. The same fields may
 // come as a multipart form with the file in the part "attachment".
 type EvidenceRequest struct {
-	URL      string `json:"url" form:"url" validate:"omitempty,http_url,max=2000"`
-	Title    string `json:"title" form:"title" validate:"max=1000"`
-	Excerpt  string `json:"excerpt" form:"excerpt" validate:"max=20000"`
+	URL      string `json:"url" form:"url"`
+	Title    string `json:"title" form:"title"`
+	Excerpt  string `json:"excerpt" form:"excerpt"`
 	Stance   string `json:"stance" form:"stance" validate:"required,stance"`
 	SourceID *ID    `json:"source_id" form:"source_id"`
 }
 
 // WithdrawRequest is the body of POST /api/v1/evidence/{id}/withdraw.
 type WithdrawRequest struct {
-	Reason string `json:"reason" validate:"required,max=20000"`
+	Reason string `json:"reason" validate:"required"`
 }
 
 // AttachmentDTO describes an attached file; its content is at URL.

@@ -12,26 +12,26 @@ import (
 // SourceRequest is the body of POST /api/v1/sources.
 type SourceRequest struct {
 	Kind        string `json:"kind" validate:"required,source_kind"`
-	Name        string `json:"name" validate:"required,max=1000"`
-	Affiliation string `json:"affiliation" validate:"max=1000"`
-	URL         string `json:"url" validate:"omitempty,http_url,max=1000"`
-	Publisher   string `json:"publisher" validate:"max=1000"`
+	Name        string `json:"name" validate:"required"`
+	Affiliation string `json:"affiliation"`
+	URL         string `json:"url"`
+	Publisher   string `json:"publisher"`
 	PublishedAt *Time  `json:"published_at"`
 	Reliability string `json:"reliability" validate:"omitempty,reliability"`
-	Notes       string `json:"notes" validate:"max=10000"`
+	Notes       string `json:"notes"`
 }
 
 // SourcePatch is the body of PATCH /api/v1/sources/{id}; absent fields stay as they are and
 // "published_at": null clears the date.
 type SourcePatch struct {
 	Kind        *string  `json:"kind" validate:"omitempty,source_kind"`
-	Name        *string  `json:"name" validate:"omitempty,min=1,max=1000"`
-	Affiliation *string  `json:"affiliation" validate:"omitempty,max=1000"`
-	URL         *string  `json:"url" validate:"omitempty,max=1000"`
-	Publisher   *string  `json:"publisher" validate:"omitempty,max=1000"`
+	Name        *string  `json:"name"`
+	Affiliation *string  `json:"affiliation"`
+	URL         *string  `json:"url"`
+	Publisher   *string  `json:"publisher"`
 	PublishedAt Optional `json:"published_at"`
 	Reliability *string  `json:"reliability" validate:"omitempty,reliability"`
-	Notes       *string  `json:"notes" validate:"omitempty,max=10000"`
+	Notes       *string  `json:"notes"`
 }
 
 // Optional is a time field of a patch that tells "absent" from "null".
@@ -203,7 +203,7 @@ func (s *Server) updateSource(c *gin.Context) error {
 // DerivationRequest is the body of POST /api/v1/sources/{id}/derivations.
 type DerivationRequest struct {
 	DerivedFromID ID     `json:"derived_from_id" validate:"required"`
-	Note          string `json:"note" validate:"max=1000"`
+	Note          string `json:"note"`
 }
 
 func (s *Server) createDerivation(c *gin.Context) error {

@@ -12,7 +12,7 @@ import (
 type TransitionRequest struct {
 	Action     string `json:"action" validate:"required,action"`
 	Status     string `json:"status" validate:"omitempty,status"`
-	Rationale  string `json:"rationale" validate:"max=20000"`
+	Rationale  string `json:"rationale"`
 	AssigneeID *ID    `json:"assignee_id"`
 }
 

@@ -3,7 +3,6 @@ package provenance
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func (f *SourceFields) normalize() error {
 	checkKind(errs, f.Kind)
 	text.Clean(errs, "name", &f.Name, MaxText, true)
 	text.Clean(errs, "affiliation", &f.Affiliation, MaxText, false)
-	checkURL(errs, &f.URL)
+	text.CleanURL(errs, "url", &f.URL, MaxText)
 	text.Clean(errs, "publisher", &f.Publisher, MaxText, false)
 	f.PublishedAt = claims.StoredTime(errs, "published_at", f.PublishedAt)
 	f.Reliability = checkReliability(errs, f.Reliability)
@@ -147,7 +146,7 @@ func (u *SourceUpdate) normalize() error {
 		}
 		v := **p
 		if name == "url" {
-			checkURL(errs, &v)
+			text.CleanURL(errs, name, &v, max)
 		} else {
 			text.Clean(errs, name, &v, max, required)
 		}
@@ -193,20 +192,6 @@ func (u *SourceUpdate) apply(s *Source) {
 	}
 	if u.Notes != nil {
 		s.Notes = *u.Notes
-	}
-}
-
-// checkURL accepts only absolute web addresses: a URL is rendered as a link on reviewer
-// pages and exported in provenance documents, where a javascript: or relative one would be
-// either dangerous or meaningless.
-func checkURL(errs fault.Fields, v *string) {
-	text.Clean(errs, "url", v, MaxText, false)
-	if *v == "" {
-		return
-	}
-	u, err := url.Parse(*v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs.Add("url", "must be an absolute http or https URL")
 	}
 }
 

@@ -111,8 +111,14 @@ const MinPasswordLength = 12
 // MaxName bounds a user's or a token's name, in characters.
 const MaxName = 200
 
+// MaxEmail bounds an email address, in characters (RFC 5321's limit on a path).
+const MaxEmail = 320
+
 func normalizeEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if text.Len(email) > MaxEmail {
+		return "", fault.Field("email", fmt.Sprintf("must be at most %d characters", MaxEmail))
+	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" {
 		return "", fault.Field("email", "must be an email address such as editor@example.org")

@@ -5,6 +5,7 @@ package text
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -56,4 +57,18 @@ func Clean(errs fault.Fields, field string, v *string, max int, required bool) {
 		return
 	}
 	Limit(errs, field, *v, max)
+}
+
+// CleanURL is Clean for a web address: when not empty it must be an absolute http or https
+// URL. URLs are rendered as links on the reviewer pages and published in ClaimReview and
+// PROV documents, where a javascript: or a relative one would be dangerous or meaningless.
+func CleanURL(errs fault.Fields, field string, v *string, max int) {
+	Clean(errs, field, v, max, false)
+	if *v == "" || errs[field] != "" {
+		return
+	}
+	u, err := url.Parse(*v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs.Add(field, "must be an absolute http or https URL")
+	}
 }
