@@ -62,6 +62,7 @@ func TestAllowedActions(t *testing.T) {
 // Transition accepts, for every stage, actor and action: the moves a page shows are the
 // workflow's own rule, not a copy of it.
 func TestAllowedActionsAgreeWithTransition(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	attempt := map[claims.Action]claims.Transition{
 		claims.ActionStart: start, claims.ActionPropose: propose, claims.ActionSignOff: signOff,
@@ -90,6 +91,7 @@ func TestAllowedActionsAgreeWithTransition(t *testing.T) {
 // sign-off", and checks the second against the workflow: a claim is listed for a user exactly
 // when that user may sign it off.
 func TestFilterUnassignedAndSignableBy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	open := f.at(t, claims.StageOpen)
 	inReview := f.at(t, claims.StageInReview)

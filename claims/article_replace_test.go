@@ -15,6 +15,7 @@ import (
 // a body whose first two characters changed. Every claim must stay on its own occurrence,
 // shifted by nothing, without the search that once held the writer for half a minute.
 func TestReplaceArticleReanchorsARepetitiveBody(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := NewStore(dbtest.Open(t))
 	body := strings.Repeat("ab ", 690_000) // "ab" alone is a word now, so spaces part the quotes
@@ -49,6 +50,7 @@ func TestReplaceArticleReanchorsARepetitiveBody(t *testing.T) {
 // from: the transaction re-anchors the claims created since, and says a plan is stale when the
 // article itself changed, so that a new one is made outside the writer.
 func TestReplaceArticleCompletesOrRefusesAPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	s := NewStore(db)
@@ -95,6 +97,7 @@ func TestReplaceArticleCompletesOrRefusesAPlan(t *testing.T) {
 // A request whose deadline passed changes nothing: the write is not committed for a client
 // that has been told it failed.
 func TestReplaceArticleWithAnExpiredContextChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	s := NewStore(db)
@@ -116,6 +119,7 @@ func TestReplaceArticleWithAnExpiredContextChangesNothing(t *testing.T) {
 // Claims anchored before the writer was taken are inserted only if their article still has
 // the revision they were anchored in.
 func TestInsertClaimsRefusesAnchorsOfAnOlderRevision(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	s := NewStore(db)

@@ -15,6 +15,7 @@ import (
 // TestCollectionsOfAClaimAreBounded: what one request reads or rewrites for a claim or an
 // article stays bounded however much is added to it.
 func TestCollectionsOfAClaimAreBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("evidence per claim", func(t *testing.T) {
 		f := newFixture(t)

@@ -17,6 +17,7 @@ import (
 // TestProposeRacingWithdrawal: a verdict must never await sign-off on evidence that was
 // withdrawn while it was being proposed.
 func TestProposeRacingWithdrawal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita := f.as(t, "rita")
 	for range 20 {
@@ -50,6 +51,7 @@ func TestProposeRacingWithdrawal(t *testing.T) {
 // TestArticleEditRacingTransitions: re-anchoring every claim of an article while reviewers
 // move those claims must neither deadlock nor fail inside the database.
 func TestArticleEditRacingTransitions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita := f.as(t, "rita")
 	var cs []*claims.Claim
@@ -94,6 +96,7 @@ func TestArticleEditRacingTransitions(t *testing.T) {
 // TestReplaceArticleWithOneVersionOnceOnly: two edits made from the same version cannot both
 // win; the second must reload.
 func TestReplaceArticleWithOneVersionOnceOnly(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for round := range 10 {
 		a, err := f.s.FindArticleByID(f.ctx, f.art.ID)
@@ -124,6 +127,7 @@ func TestReplaceArticleWithOneVersionOnceOnly(t *testing.T) {
 }
 
 func TestStatementIsFrozenFromProposalOn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	text := "A different statement."
 	for _, stage := range []claims.Stage{claims.StageAwaitingSignoff, claims.StageClosed} {
@@ -138,6 +142,7 @@ func TestStatementIsFrozenFromProposalOn(t *testing.T) {
 }
 
 func TestMissingRightComesBeforeStaleVersionOrStage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.at(t, claims.StageInReview)
 	// A reviewer may never sign off: 403, whatever the version or stage says.
@@ -148,6 +153,7 @@ func TestMissingRightComesBeforeStaleVersionOrStage(t *testing.T) {
 }
 
 func TestTransitionRefusesFieldsItDoesNotUse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.claim(t)
 	rita := f.as(t, "rita")

@@ -25,6 +25,7 @@ func (f *fixture) rows(t testing.TB, table string) int64 {
 }
 
 func TestAddEvidence(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita := f.as(t, "rita")
 	src, err := provenance.NewStore(f.db).CreateSource(f.ctx, identity.System(), provenance.SourceFields{Kind: provenance.KindReport, Name: "UN monitoring team report"})
@@ -108,6 +109,7 @@ func TestAddEvidence(t *testing.T) {
 }
 
 func TestAddEvidenceOnlyWhileOpenOrInReview(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, stage := range claims.Stages() {
 		t.Run(string(stage), func(t *testing.T) {
@@ -134,6 +136,7 @@ func TestAddEvidenceOnlyWhileOpenOrInReview(t *testing.T) {
 }
 
 func TestAttachmentsAreContentAddressed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita := f.as(t, "rita")
 	c := f.claim(t)
@@ -216,6 +219,7 @@ func TestAttachmentsAreContentAddressed(t *testing.T) {
 }
 
 func TestWithdrawEvidence(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita, rafa, eve := f.as(t, "rita"), f.as(t, "rafa"), f.as(t, "eve")
 	c := f.move(t, rita, f.claim(t), start)

@@ -35,6 +35,7 @@ func pageAll(t *testing.T, limit int, find func(after int64, limit int) ([]int64
 }
 
 func TestSubListsPageInSQL(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rita := f.as(t, "rita")
 	c := f.claim(t)
@@ -112,6 +113,7 @@ func TestSubListsPageInSQL(t *testing.T) {
 // are added before the cursor and after it: each page shows exactly the claims of the first
 // page's moment, each once, in text order. A new revision refuses the next page.
 func TestTextOrderListingKeepsItsSnapshot(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Claims at every other statement, created in reverse text order so that id order and
 	// text order differ.

@@ -12,6 +12,7 @@ import (
 // TestEveryWriteChecksItsRight calls each mutating method as a role below the one it needs:
 // the domain refuses it itself (Forbidden, nothing written), whoever the caller is.
 func TestEveryWriteChecksItsRight(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	viewer := f.user(t, "vic", identity.RoleViewer).Actor()
 	auditor := f.user(t, "aud", identity.RoleAuditor).Actor()

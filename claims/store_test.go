@@ -26,6 +26,7 @@ func newArticle(t testing.TB, s *claims.Store) *claims.Article {
 }
 
 func TestCreateClaimAnchorsQuote(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	a := newArticle(t, s)
@@ -56,6 +57,7 @@ func TestCreateClaimAnchorsQuote(t *testing.T) {
 }
 
 func TestCreateClaimRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	a := newArticle(t, s)
@@ -94,6 +96,7 @@ func TestCreateClaimRefusesBadInput(t *testing.T) {
 }
 
 func TestUpdateClaimChecksVersion(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	a := newArticle(t, s)
@@ -126,6 +129,7 @@ func TestUpdateClaimChecksVersion(t *testing.T) {
 }
 
 func TestReplaceArticleKeepsRevisionsAndReanchors(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	ctx := context.Background()
@@ -175,6 +179,7 @@ func TestReplaceArticleKeepsRevisionsAndReanchors(t *testing.T) {
 }
 
 func TestFindClaimsPagesWithoutSkipsOrRepeats(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	ctx := context.Background()
@@ -235,6 +240,7 @@ func TestFindClaimsPagesWithoutSkipsOrRepeats(t *testing.T) {
 }
 
 func TestFindClaimsFiltersAndSearches(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	s := claims.NewStore(db)
 	ctx := context.Background()

@@ -29,6 +29,7 @@ func (f *fixture) listed(t *testing.T, status claims.Status, id int64) bool {
 // gives it a status other than unverified, and a status filter never lists a proposal, a
 // rejected proposal or a reopened verdict as a verdict.
 func TestStatusIsTheSignedVerdictOnly(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.at(t, claims.StageAwaitingSignoff)
 	if c.Status != claims.StatusUnverified || deref(c.ProposedStatus) != claims.StatusVerified || f.listed(t, claims.StatusVerified, c.ID) {
@@ -76,6 +77,7 @@ func TestStatusIsTheSignedVerdictOnly(t *testing.T) {
 // on it is rejected, each as a recorded transition; a passage that only moved keeps its
 // verdict.
 func TestPassageChangeSendsTheVerdictBackToReview(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	editor := f.as(t, "eve")
 	closedNear := f.at(t, claims.StageClosed)            // Statement 000: its context will change
@@ -152,6 +154,7 @@ func TestPassageChangeSendsTheVerdictBackToReview(t *testing.T) {
 // TestAnOrphanedClaimGetsNoVerdict: once its quote is gone from the article, a claim can
 // be neither proposed nor signed off, nor published, whatever stage it was in.
 func TestAnOrphanedClaimGetsNoVerdict(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	inReview := f.at(t, claims.StageInReview)
 	awaiting := f.at(t, claims.StageAwaitingSignoff)

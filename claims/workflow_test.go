@@ -229,6 +229,7 @@ func lastAudit(t testing.TB, db *database.DB) audit.Event {
 }
 
 func TestTransitionFromEveryStage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	legal := map[claims.Action]struct{ from, to claims.Stage }{
 		claims.ActionStart:   {claims.StageOpen, claims.StageInReview},
@@ -293,6 +294,7 @@ func TestTransitionFromEveryStage(t *testing.T) {
 }
 
 func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.at(t, claims.StageOpen)
 
@@ -339,6 +341,7 @@ func TestTransitionChecksVersionClaimAndAction(t *testing.T) {
 }
 
 func TestStartRoles(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	disabled := f.user(t, "dora", identity.RoleReviewer)
 	if _, err := f.ids.UpdateUser(f.ctx, identity.System(), disabled.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
@@ -421,6 +424,7 @@ func deref[T any](p *T) any {
 }
 
 func TestProposeRules(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// inReview returns a claim rita started, with no evidence.
 	inReview := func(t *testing.T) *claims.Claim {
@@ -549,6 +553,7 @@ func TestProposeRules(t *testing.T) {
 }
 
 func TestProposeRationaleIsNormalized(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, bad := range []string{"seen \xff", "nul \x00 inside", strings.Repeat("x", 20001)} {
 		c := f.at(t, claims.StageInReview)
@@ -569,6 +574,7 @@ func TestProposeRationaleIsNormalized(t *testing.T) {
 }
 
 func TestSignOffFourEyes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// proposed returns a claim rita started and proposer proposed.
 	proposed := func(t *testing.T, proposer identity.Actor) *claims.Claim {
@@ -625,6 +631,7 @@ func TestSignOffFourEyes(t *testing.T) {
 }
 
 func TestRejectAndReopen(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tt := range []struct {
 		from claims.Stage
@@ -672,6 +679,7 @@ func TestRejectAndReopen(t *testing.T) {
 }
 
 func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.claim(t)
 	f.evidence(t, c, f.as(t, "rita"))
@@ -745,6 +753,7 @@ func TestTransitionsRecordReviewAndAuditEvents(t *testing.T) {
 }
 
 func TestConcurrentTransitionsOneWins(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const racers = 20
 	reviewers := make([]identity.Actor, 4)

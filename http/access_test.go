@@ -104,6 +104,7 @@ func TestTokensAnotherAdminMadeStopWithTheirMaker(t *testing.T) {
 
 // TestDisablingRevokesAndEnablingRevivesNothing (probe finding 10).
 func TestDisablingRevokesAndEnablingRevivesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rev := e.users[reviewer]
 	other := e.mintToken(e.tokens[admin], rev.ID)["token"].(string)
@@ -132,6 +133,7 @@ func TestDisablingRevokesAndEnablingRevivesNothing(t *testing.T) {
 // TestTheLastAdminCannotLeave (probe finding 11): demoting or disabling the last active admin
 // is refused with 409 and changes nothing.
 func TestTheLastAdminCannotLeave(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := &conformance{t: t, e: e, v: specValidator(t, specOf(t, e))}
 	me := fmt.Sprintf("/api/v1/users/%d", e.users[admin].ID)
@@ -155,6 +157,7 @@ func TestTheLastAdminCannotLeave(t *testing.T) {
 // operator in the token list and in the audit of every action through it, and so does a
 // token an admin makes through such a token.
 func TestCLITokensAreAttributed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	ids := identity.NewStore(e.db)
@@ -201,6 +204,7 @@ func TestCLITokensAreAttributed(t *testing.T) {
 // TestAuditActorFindsTokensTheUserMade (probe finding 13): ?actor=user:A finds what others
 // did through tokens A made, as well as what A did.
 func TestAuditActorFindsTokensTheUserMade(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ad, ed := e.users[admin], e.users[editor]
 	minted := e.mintToken(e.tokens[admin], ed.ID)["token"].(string)
@@ -235,6 +239,7 @@ func TestAuditActorFindsTokensTheUserMade(t *testing.T) {
 // through a token whose use is due answers while the single writer is busy, and the use is
 // recorded once the writer is free.
 func TestReadsDoNotWaitForTheWriter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	held, release := make(chan struct{}), make(chan struct{})

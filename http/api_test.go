@@ -18,12 +18,14 @@ const (
 )
 
 func TestHealthNeedsNoToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	w := e.do(req{method: "GET", path: "/healthz"})
 	wantStatus(t, w, http.StatusOK)
 }
 
 func TestArticlesCreateReadReplace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := "Officials said at least 12 people died. A second blast followed."
 	w := e.as(editor, "POST", "/api/v1/articles", map[string]any{
@@ -86,6 +88,7 @@ func TestArticlesCreateReadReplace(t *testing.T) {
 }
 
 func TestClaimDetailHasCitationsWithSourcesAndETag(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	cits := c["citations"].([]any)
@@ -111,6 +114,7 @@ func TestClaimDetailHasCitationsWithSourcesAndETag(t *testing.T) {
 }
 
 func TestArticleClaimsAreInTextOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := fmt.Sprintf("/api/v1/articles/%d/claims?limit=7", e.seed.ArticleID)
 	last, seen := -1.0, 0
@@ -140,6 +144,7 @@ func TestArticleClaimsAreInTextOrder(t *testing.T) {
 }
 
 func TestClaimListPagesWithoutSkipsOrRepeatsWhileInserting(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	seen := map[string]bool{}
 	path := "/api/v1/claims?limit=10"
@@ -174,6 +179,7 @@ func TestClaimListPagesWithoutSkipsOrRepeatsWhileInserting(t *testing.T) {
 }
 
 func TestClaimFiltersAndSearch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	count := func(query string) int {
 		t.Helper()
@@ -202,6 +208,7 @@ func TestClaimFiltersAndSearch(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")
 	claimPath := "/api/v1/claims/" + claim["id"].(string)
@@ -293,6 +300,7 @@ func (e *env) articleBody() string {
 }
 
 func TestPatchClaim(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	path := "/api/v1/claims/" + c["id"].(string)
@@ -308,6 +316,7 @@ func TestPatchClaim(t *testing.T) {
 }
 
 func TestSourcesDerivationsAndCitations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mk := func(name string) string {
 		w := e.as(editor, "POST", "/api/v1/sources", map[string]any{"kind": "report", "name": name, "reliability": "B"})
@@ -374,6 +383,7 @@ func TestSourcesDerivationsAndCitations(t *testing.T) {
 }
 
 func TestSubListsPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	for i := range 5 {

@@ -52,6 +52,7 @@ func (e *env) closeClaim(id string, status claims.Status, rationale string) int6
 }
 
 func TestClaimReviewOnlyForSignedOffVerdicts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	id := c["id"].(string)
@@ -91,6 +92,7 @@ func TestClaimReviewOnlyForSignedOffVerdicts(t *testing.T) {
 // TestClaimReviewNeedsPublishingSettings shows that nothing is published until the operator
 // says where and by whom, and that the answer says what to set.
 func TestClaimReviewNeedsPublishingSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	e.closeClaim(id, claims.StatusVerified, "The UN report says so.")
@@ -122,6 +124,7 @@ func TestClaimReviewNeedsPublishingSettings(t *testing.T) {
 }
 
 func TestArticleClaimReviewFeed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := fmt.Sprintf("/api/v1/articles/%d/claimreview", e.seed.ArticleID)
 	w := e.as(viewer, "GET", path, nil)

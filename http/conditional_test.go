@@ -14,6 +14,7 @@ import (
 // TestHeadAnswersAsGet sends HEAD to every GET route: the same status and headers as the
 // GET, no body, and the GET body's length.
 func TestHeadAnswersAsGet(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	for _, tc := range []struct {
@@ -60,6 +61,7 @@ func TestHeadAnswersAsGet(t *testing.T) {
 }
 
 func TestIfNoneMatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	article := fmt.Sprintf("/api/v1/articles/%d", e.seed.ArticleID)
 	w := e.as(viewer, "GET", article, nil)
@@ -112,6 +114,7 @@ func TestIfNoneMatch(t *testing.T) {
 }
 
 func TestIfMatchStarAndLists(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := "/api/v1/claims/" + e.claimByQuote("just 2,200 fighters")["id"].(string)
 	patch := func(ifMatch string) int {
@@ -143,6 +146,7 @@ func TestIfMatchStarAndLists(t *testing.T) {
 }
 
 func TestCachingAndTitles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if cc := e.as(viewer, "GET", "/api/v1/claims?limit=1", nil).Header().Get("Cache-Control"); cc != "private, no-cache" {
 		t.Errorf("authenticated 200: Cache-Control %q", cc)
@@ -172,6 +176,7 @@ func TestCachingAndTitles(t *testing.T) {
 }
 
 func TestLinkHeaderFollowsTheCursor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := "/api/v1/claims?stage=open&limit=10"
 	seen := map[string]bool{}

@@ -11,6 +11,7 @@ import (
 // or leading zeros. In a path another spelling names nothing; in a body, a query or a form it
 // is refused on its field.
 func TestIDsAreCanonical(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	for _, path := range []string{

@@ -62,6 +62,7 @@ func explain(errs []*oaerrors.ValidationError) string {
 }
 
 func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	spec := specOf(t, e)
 	doc, err := libopenapi.NewDocument(spec)
@@ -86,6 +87,7 @@ var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
 // TestOpenAPICoversEveryRoute checks that the document and the engine name the same
 // operations, and that only the public ones go without the bearer token.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	spec := specOf(t, e)
 	var raw struct {
@@ -159,6 +161,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 // documented must fail the conformance test. The Base schemas are open only so that closed
 // schemas can extend them.
 func TestOpenAPISchemasAreClosed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var doc map[string]any
 	if err := json.Unmarshal(specOf(t, e), &doc); err != nil {
@@ -311,6 +314,7 @@ func multipartBody(t testing.TB, fields map[string]string, file []byte) ([]byte,
 // failures, through the engine and validates every request and response against the
 // document the server serves.
 func TestOpenAPIConformance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := &conformance{t: t, e: e, v: specValidator(t, specOf(t, e))}
 	const v1 = "/api/v1"
@@ -494,6 +498,7 @@ func TestOpenAPIConformance(t *testing.T) {
 // TestOpenAPICatchesUndocumentedFields shows that the conformance test fails when a
 // response carries a field the document does not name, at any depth.
 func TestOpenAPICatchesUndocumentedFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	v := specValidator(t, specOf(t, e))
 	claim, _ := e.claimByQuote("just 2,200 fighters")["id"].(string)

@@ -27,6 +27,7 @@ import (
 //	VERITY_NODE_MODULES  where the packages are installed (default
 //	                     $HOME/.cache/verity-ci/node_modules, where .ci/run installs them)
 func TestOpenAPIGeneratesATypeScriptClient(t *testing.T) {
+	t.Parallel()
 	node, tsc, generator := typescriptTools(t)
 	e := newEnv(t)
 	srv := httptest.NewServer(e.handler)

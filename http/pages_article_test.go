@@ -20,6 +20,7 @@ func articleText(p page) string {
 }
 
 func TestPageArticleMarksEveryPassage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	cs := claims.NewStore(e.db)
@@ -64,6 +65,7 @@ func TestPageArticleMarksEveryPassage(t *testing.T) {
 }
 
 func TestPageArticleOverlappingPassages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	cs := claims.NewStore(e.db)
@@ -121,6 +123,7 @@ func TestPageArticleOverlappingPassages(t *testing.T) {
 }
 
 func TestPageArticleCreatesClaims(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := "/articles/" + itoa(e.seed.ArticleID)
 	if e.signIn(reviewer).get(path).has("form#new-claim") {
@@ -166,6 +169,7 @@ func TestPageArticleCreatesClaims(t *testing.T) {
 }
 
 func TestPageSource(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	v := e.signIn(viewer)
 	// The seed's UN report draws on member states' briefings.

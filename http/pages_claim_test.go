@@ -16,6 +16,7 @@ import (
 // explained on the page with what was typed kept.
 
 func TestPageClaimShowsTheClaim(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	p := e.signIn(viewer).get("/claims/" + itoa(id))
@@ -53,6 +54,7 @@ func TestPageClaimShowsTheClaim(t *testing.T) {
 // buttons each role is offered: the moves AllowedActions gives, and never Sign off to the
 // proposer.
 func TestPageClaimFormsFollowTheWorkflow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)
@@ -134,6 +136,7 @@ func TestPageClaimFormsFollowTheWorkflow(t *testing.T) {
 // beside the field or at the top, keeps what was typed, answers with the status the error's
 // kind maps to, and changes nothing.
 func TestPageClaimRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)
@@ -277,6 +280,7 @@ func newFormRequest(path string, form url.Values) *http.Request {
 }
 
 func TestPageEvidence(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)
@@ -359,6 +363,7 @@ func TestPageEvidence(t *testing.T) {
 }
 
 func TestPageCitation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)
@@ -384,6 +389,7 @@ func TestPageCitation(t *testing.T) {
 }
 
 func TestPageClaimOfOrphanedPassage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	cs := claims.NewStore(e.db)
@@ -411,6 +417,7 @@ func TestPageClaimOfOrphanedPassage(t *testing.T) {
 }
 
 func TestPageEditorAssigns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)
@@ -443,6 +450,7 @@ func TestPageEditorAssigns(t *testing.T) {
 }
 
 func TestPageEvidenceTooLarge(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t) // uploads up to 1 MiB
 	id := e.claimID("just 2,200 fighters")
 	path := "/claims/" + itoa(id)

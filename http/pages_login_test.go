@@ -14,6 +14,7 @@ import (
 )
 
 func TestPageSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 
 	t.Run("the form", func(t *testing.T) {
@@ -105,6 +106,7 @@ func TestPageSignIn(t *testing.T) {
 }
 
 func TestPageSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	v := e.visitor()
 	for i := range 5 {
@@ -139,6 +141,7 @@ func TestPageSignInIsRateLimited(t *testing.T) {
 }
 
 func TestPageSessionsFollowTheUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	ids := identity.NewStore(e.db)

@@ -28,6 +28,7 @@ func (p page) tabs() []string {
 }
 
 func TestPageQueue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rev, ed := e.signIn(reviewer), e.signIn(editor)
 

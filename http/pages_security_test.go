@@ -49,6 +49,7 @@ func wantSafePage(t *testing.T, name string, p page) {
 // TestPagesEscapeEverything puts markup into every text a page shows, from an article's body
 // to an evidence excerpt, and checks that it comes out as text.
 func TestPagesEscapeEverything(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	cs, ps := claims.NewStore(e.db), provenance.NewStore(e.db)
@@ -101,6 +102,7 @@ func TestPagesEscapeEverything(t *testing.T) {
 // and each POST too; signed in, a role without the route's right is refused; every page and
 // error page carries the security headers; and no GET changes anything.
 func TestPageRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := itoa(e.claimID("just 2,200 fighters"))
 	sum := uploadEvidence(t, e, claim, []byte("route matrix attachment"))

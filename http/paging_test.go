@@ -58,6 +58,7 @@ func firstCursor(t *testing.T, e *env, path string) string {
 // TestEveryListPagesInOneScheme walks every listing one item a page: each answers in the
 // same envelope, pages in SQL without repeats, and takes back only its own cursors.
 func TestEveryListPagesInOneScheme(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	article := fmt.Sprint(e.seed.ArticleID)
@@ -148,6 +149,7 @@ func encode(s string) string { return base64.RawURLEncoding.EncodeToString([]byt
 // TestCursorsAreCanonicalAndBound: a cursor decodes and re-encodes to exactly itself, and
 // carries its version and the list and filters it came from.
 func TestCursorsAreCanonicalAndBound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	article := fmt.Sprint(e.seed.ArticleID)
 	good := firstCursor(t, e, "/api/v1/claims?limit=2")
@@ -232,6 +234,7 @@ func must[T any](v T, err error) T {
 // later shown, so a listing shows exactly the claims of its first page's moment; after a
 // new revision, whose claims may have moved, the next page is 409 and says to start again.
 func TestArticleClaimsPagesShowOneMoment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	article := fmt.Sprint(e.seed.ArticleID)
 	body := e.articleBody()

@@ -10,6 +10,7 @@ import (
 // TestAPatchThatChangesNothingWritesNothing: one rule for every PATCH — the same values
 // answer 200 with the resource as it is, at the same version, and no audit event.
 func TestAPatchThatChangesNothingWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	claimPath := "/api/v1/claims/" + c["id"].(string)

@@ -43,6 +43,7 @@ func bodyRoutes(e *env) map[string]bodyRoute {
 // keys win and matches keys in any letter case; every JSON body refuses both, naming the key,
 // and changes nothing.
 func TestEveryJSONBodyRefusesRepeatedAndMiscasedKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	routes := bodyRoutes(e)
 	for _, rt := range apiRoutes(e) {
@@ -76,6 +77,7 @@ func TestEveryJSONBodyRefusesRepeatedAndMiscasedKeys(t *testing.T) {
 }
 
 func TestKeysAreCheckedAtEveryDepth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	article := fmt.Sprint(e.seed.ArticleID)
 	for _, tc := range []struct {
@@ -103,6 +105,7 @@ func TestKeysAreCheckedAtEveryDepth(t *testing.T) {
 // TestNullOnlyWhereNullable: null decodes to a zero value, so a field that cannot be null
 // refuses it, naming the field, instead of reading it as "" or, in a patch, as absent.
 func TestNullOnlyWhereNullable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	article := fmt.Sprint(e.seed.ArticleID)
@@ -146,6 +149,7 @@ func TestNullOnlyWhereNullable(t *testing.T) {
 
 // TestEmptyPatchIsNothingToChange: every PATCH refuses {} the same way, in the decoder.
 func TestEmptyPatchIsNothingToChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	for _, path := range []string{"/api/v1/claims/" + claim, "/api/v1/sources/1", fmt.Sprintf("/api/v1/users/%d", e.users[viewer].ID)} {

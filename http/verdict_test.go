@@ -22,6 +22,7 @@ func (e *env) statusLists(status, id string) bool {
 // pending proposal is in proposal, a rejected one is gone, and a reopened claim publishes
 // nothing.
 func TestAProposalIsNotAVerdict(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	id := c["id"].(string)
@@ -86,6 +87,7 @@ func TestAProposalIsNotAVerdict(t *testing.T) {
 }
 
 func TestDuplicateCitationIs409(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	path := "/api/v1/claims/" + c["id"].(string) + "/citations"
@@ -99,6 +101,7 @@ func TestDuplicateCitationIs409(t *testing.T) {
 }
 
 func TestEmptySourcePatchIs422(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	w := e.as(viewer, "GET", "/api/v1/sources/1", nil)
 	wantStatus(t, w, http.StatusOK)

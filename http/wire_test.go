@@ -22,6 +22,7 @@ import (
 // cannot read, before any handler (so no middleware of ours) runs. Everything it hands on,
 // however odd, gets a problem.
 func TestRequestsGoRefusesBeforeVerity(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := verityhttp.NewServer(verityhttp.Deps{
 		DB: e.db, Claims: claims.NewStore(e.db), Provenance: provenance.NewStore(e.db), Identity: identity.NewStore(e.db),

@@ -21,6 +21,7 @@ import (
 // TestRoleMatrix walks every route × every role: 401 without a token, 403 for a role the
 // route does not allow, and never a 5xx.
 func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
@@ -176,6 +177,7 @@ func (e *env) multipart(role identity.Role, path string, fields map[string]strin
 }
 
 func TestEvidenceAttachmentsRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	content := []byte("%PDF-1.4 the UN monitoring team report, page 12")
@@ -226,6 +228,7 @@ func TestEvidenceAttachmentsRoundTrip(t *testing.T) {
 }
 
 func TestEvidenceWithdrawal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	claim := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	w := e.as(reviewer, "POST", "/api/v1/claims/"+claim+"/evidence", map[string]any{
@@ -258,6 +261,7 @@ func (e *env) transition(token, claim, etag string, body map[string]any) *httpte
 }
 
 func TestWorkflowFromOpenToClosed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	id := c["id"].(string)
@@ -332,6 +336,7 @@ func TestWorkflowFromOpenToClosed(t *testing.T) {
 // server over a real SQLite file: exactly one transition per version wins, the rest get 412,
 // and the audit chain has neither gaps nor forks.
 func TestRacingReviewersOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := httptest.NewServer(e.handler)
 	defer srv.Close()
@@ -393,6 +398,7 @@ func TestRacingReviewersOneWins(t *testing.T) {
 }
 
 func TestAuditAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.claimByQuote("just 2,200 fighters")
 	id := c["id"].(string)
@@ -454,6 +460,7 @@ func TestAuditAPI(t *testing.T) {
 // TestAdminCannotSignOffThroughAMintedToken: an admin who proposes a verdict, then makes a
 // token for another editor, cannot sign off with it: four eyes hold through delegation.
 func TestAdminCannotSignOffThroughAMintedToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.claimByQuote("just 2,200 fighters")["id"].(string)
 	ad := e.tokens[admin]
@@ -487,6 +494,7 @@ func TestAdminCannotSignOffThroughAMintedToken(t *testing.T) {
 // TestFourEyesHoldWhicheverSideTheTokenIsOn: an admin who makes tokens for editors cannot
 // propose through one and sign off as themselves, nor sign off through a second one.
 func TestFourEyesHoldWhicheverSideTheTokenIsOn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mint := func(userID int64) string {
 		w := e.as(admin, "POST", fmt.Sprintf("/api/v1/users/%d/tokens", userID), map[string]any{})

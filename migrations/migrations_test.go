@@ -51,6 +51,7 @@ func hasSuffix(s, suffix string) bool {
 }
 
 func TestApplyIsRerunnableAndStatusReportsIt(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t) // applies every migration
 	ctx := context.Background()
 	again, err := migrations.Apply(ctx, db.Bun())

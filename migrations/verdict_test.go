@@ -19,6 +19,7 @@ import (
 // stored them (a pending or rejected proposal in status) and checks that the migration
 // leaves status as the verdict in force only.
 func TestVerdictMigrationMovesProposalsOutOfStatus(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.OpenBare(t)
 	dir := "sqlite"

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCreateCitation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -73,6 +74,7 @@ func TestCreateCitation(t *testing.T) {
 }
 
 func TestFindCitations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAddDerivation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -89,6 +90,7 @@ func TestAddDerivation(t *testing.T) {
 }
 
 func TestFindUpstreamAndDownstream(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -168,6 +170,7 @@ func TestFindUpstreamAndDownstream(t *testing.T) {
 // TestConcurrentDerivationsCannotFormACycle races pairs of opposite edges; whatever the
 // interleaving, exactly one of each pair may win. On PostgreSQL this exercises the table lock.
 func TestConcurrentDerivationsCannotFormACycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)

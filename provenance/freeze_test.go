@@ -17,6 +17,7 @@ import (
 // what its verdict rests on (they name the claim's author in the published ClaimReview), so
 // they change only after a reject or a reopen.
 func TestCitationsFreezeWithTheVerdict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st, cs := provenance.NewStore(db), claims.NewStore(db)
@@ -57,6 +58,7 @@ func TestCitationsFreezeWithTheVerdict(t *testing.T) {
 }
 
 func TestIdenticalCitationsAreRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -89,6 +91,7 @@ func TestIdenticalCitationsAreRefused(t *testing.T) {
 // author of its claims' published ClaimReviews, so they change only while no claim citing it
 // awaits sign-off or is closed. Its other fields (reliability, notes, …) may change.
 func TestACitedSourceKeepsItsNameWhileAVerdictRestsOnIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st, cs := provenance.NewStore(db), claims.NewStore(db)
@@ -140,6 +143,7 @@ func TestACitedSourceKeepsItsNameWhileAVerdictRestsOnIt(t *testing.T) {
 }
 
 func TestCitationsPerClaimAreBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestGraphCarriesEvidence(t *testing.T) {
+	t.Parallel()
 	db := mustOpenDB(t)
 	ctx := context.Background()
 	st := provenance.NewStore(db)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestClaimGraph(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -77,6 +78,7 @@ func TestClaimGraph(t *testing.T) {
 // TestGraphCarriesTheReviewHistory checks that the graph holds every transition, in order,
 // past a page of the listing, and the name of each user who made one.
 func TestGraphCarriesTheReviewHistory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)

@@ -14,6 +14,7 @@ import (
 // TestEveryWriteChecksItsRight calls each mutating method as a role without the edit right:
 // the domain refuses it itself (Forbidden, nothing written).
 func TestEveryWriteChecksItsRight(t *testing.T) {
+	t.Parallel()
 	db := mustOpenDB(t)
 	ctx := context.Background()
 	st := provenance.NewStore(db)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCreateSource(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := &dbtest.Clock{T: time.Date(2026, 11, 25, 9, 30, 0, 123456789, time.UTC)}
 	db := mustOpenDB(t, database.WithClock(clock.Now))
@@ -114,6 +115,7 @@ func TestCreateSource(t *testing.T) {
 }
 
 func TestUpdateSource(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := &dbtest.Clock{T: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	db := mustOpenDB(t, database.WithClock(clock.Now))
@@ -233,6 +235,7 @@ func TestUpdateSource(t *testing.T) {
 }
 
 func TestFindSourcesPagesWithoutSkipsOrRepeats(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)
@@ -281,6 +284,7 @@ func TestFindSourcesPagesWithoutSkipsOrRepeats(t *testing.T) {
 }
 
 func TestFindSourcesFilters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	st := provenance.NewStore(db)

@@ -35,6 +35,7 @@ func TestArticleIsVerbatim(t *testing.T) {
 }
 
 func TestLoadAnchorsEveryClaimAndCitesEverySource(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	d, err := seeds.Read()
@@ -92,6 +93,7 @@ func TestLoadAnchorsEveryClaimAndCitesEverySource(t *testing.T) {
 }
 
 func TestLoadIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	first, err := seeds.Load(ctx, db, identity.System())

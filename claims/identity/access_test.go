@@ -42,6 +42,7 @@ func wantDead(t *testing.T, s *identity.Store, secret, what string) {
 // admin is disabled or loses the administer right, and comes back neither when they are
 // enabled or promoted again; their own token answers to their own role.
 func TestTokensDieWithTheirMakersAccess(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice@example.org", identity.RoleEditor)
@@ -98,6 +99,7 @@ func TestTokensDieWithTheirMakersAccess(t *testing.T) {
 // TestAuthorizeChecksTheMaker: the check holds in Authorize itself, for rows no revocation
 // reached (a database from before the rule, or a change made beside Verity).
 func TestAuthorizeChecksTheMaker(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice@example.org", identity.RoleEditor)
@@ -127,6 +129,7 @@ func TestAuthorizeChecksTheMaker(t *testing.T) {
 // TestEnablingRevokesWhatAnOlderVerityLeftLive: a user disabled before disabling revoked
 // anything still has live tokens; enabling them revokes those instead of reviving them.
 func TestEnablingRevokesWhatAnOlderVerityLeftLive(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	bob := mustUser(t, s, "bob@example.org", identity.RoleAdmin)
@@ -148,6 +151,7 @@ func TestEnablingRevokesWhatAnOlderVerityLeftLive(t *testing.T) {
 
 // TestDisablingEndsSessions: the web sessions of a disabled user end with their tokens.
 func TestDisablingEndsSessions(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	bob := mustUser(t, s, "bob@example.org", identity.RoleReviewer)
@@ -173,6 +177,7 @@ func TestDisablingEndsSessions(t *testing.T) {
 // TestTheLastAdminStays: nobody, not even the last admin themself, can demote or disable
 // the last active admin.
 func TestTheLastAdminStays(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	ada := mustUser(t, s, "ada@example.org", identity.RoleAdmin)
@@ -213,6 +218,7 @@ func TestTheLastAdminStays(t *testing.T) {
 // TestTwoAdminsDemotingEachOtherLeaveOne: the check runs inside the write transaction, so
 // of two concurrent demotions of the last two admins exactly one succeeds.
 func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
+	t.Parallel()
 	for round := range 5 {
 		s, db, _ := open(t)
 		ctx := context.Background()
@@ -250,6 +256,7 @@ func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
 // TestCLITokensRecordTheirMaker: a token made at the command line names its operator, and
 // so does every action through it.
 func TestCLITokensRecordTheirMaker(t *testing.T) {
+	t.Parallel()
 	s, _, _ := open(t)
 	ctx := context.Background()
 	ed := mustUser(t, s, "ed@example.org", identity.RoleAdmin)
@@ -292,6 +299,7 @@ func TestCLITokensRecordTheirMaker(t *testing.T) {
 // TestNoTokensThroughAnotherAdminsToken: a token made through a token another admin made
 // could name only one of the two people who may be behind it, so it is refused.
 func TestNoTokensThroughAnotherAdminsToken(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	ada := mustUser(t, s, "ada@example.org", identity.RoleAdmin)

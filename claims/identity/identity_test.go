@@ -207,6 +207,7 @@ func FuzzCheckPassword(f *testing.F) {
 }
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	n := dbtest.AuditCount(t, db)
@@ -263,6 +264,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice@example.org", identity.RoleReviewer)
@@ -307,6 +309,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	s, db, clock := open(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice@example.org", identity.RoleEditor)

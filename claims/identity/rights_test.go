@@ -12,6 +12,7 @@ import (
 // TestEveryWriteChecksItsRight: managing users and tokens takes the administer right, even
 // for an editor calling the domain directly.
 func TestEveryWriteChecksItsRight(t *testing.T) {
+	t.Parallel()
 	s, db, _ := open(t)
 	ctx := context.Background()
 	bob := mustUser(t, s, "bob@example.org", identity.RoleReviewer)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	policy := identity.SessionPolicy{Idle: 30 * time.Minute, Absolute: 2 * time.Hour}
 	s, db, clock := open(t)
@@ -171,6 +172,7 @@ func TestSessions(t *testing.T) {
 // TestSessionWithoutLastUse reads a session stored without last_seen_at, as rows made
 // before the column, or by hand, are: it counts as last used when it was made.
 func TestSessionWithoutLastUse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	policy := identity.SessionPolicy{Idle: 30 * time.Minute, Absolute: 2 * time.Hour}
 	s, db, clock := open(t)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFindTokensPages(t *testing.T) {
+	t.Parallel()
 	s, _, _ := open(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice@example.org", identity.RoleEditor)

@@ -17,6 +17,7 @@ import (
 // TestPROVReview follows a claim through a rejected proposal, a second one signed off and a
 // reopen, and checks the activities the review leaves in the graph.
 func TestPROVReview(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	st := provenance.NewStore(db)

@@ -65,6 +65,7 @@ func ids(m any) []string {
 }
 
 func TestPROV(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	st := provenance.NewStore(db)
@@ -212,6 +213,7 @@ func everyEndDeclared(t *testing.T, doc map[string]any) {
 }
 
 func TestPROVEvidence(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	st := provenance.NewStore(db)

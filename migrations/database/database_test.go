@@ -13,6 +13,7 @@ import (
 // TestTranslate runs real statements that fail in each way storage can fail and checks the
 // kind they come back as; with VERITY_TEST_POSTGRES set the same table covers PostgreSQL.
 func TestTranslate(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	now := db.Now()
@@ -74,6 +75,7 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestWriteRollsBackOnError(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	now := db.Now()

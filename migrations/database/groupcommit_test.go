@@ -393,6 +393,7 @@ func TestLostTransactionFailsItsWrites(t *testing.T) {
 }
 
 func TestNestedWriteFailsLoudly(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	var inner error
@@ -583,6 +584,7 @@ func TestBatchLimits(t *testing.T) {
 }
 
 func TestCloseFinishesQueuedWrites(t *testing.T) {
+	t.Parallel()
 	dbs := dbtest.OpenMany(t, 2)
 	db, other := dbs[0], dbs[1]
 	ctx := context.Background()

@@ -32,6 +32,7 @@ func appendN(t testing.TB, db *database.DB, n int) []audit.Event {
 }
 
 func TestAppendLinksEvents(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	events := appendN(t, db, 3)
 	for i, e := range events {
@@ -55,6 +56,7 @@ func TestAppendLinksEvents(t *testing.T) {
 }
 
 func TestAppendRollsBackWithItsTransaction(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	appendN(t, db, 1)
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
@@ -106,6 +108,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 }
 
 func TestAuditRowsAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	appendN(t, db, 2)
 	for _, q := range []string{"UPDATE audit_events SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_events WHERE seq = 2"} {
@@ -117,6 +120,7 @@ func TestAuditRowsAreAppendOnly(t *testing.T) {
 }
 
 func TestVerifyKnownHeadCatchesTruncation(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	events := appendN(t, db, 5)
@@ -153,6 +157,7 @@ func TestVerifyKnownHeadCatchesTruncation(t *testing.T) {
 // TestServersSharingADatabaseExtendOneChain appends from several handles on one database at
 // once, as several servers would: the chain stays one chain, without gaps or forks.
 func TestServersSharingADatabaseExtendOneChain(t *testing.T) {
+	t.Parallel()
 	dbs := dbtest.OpenMany(t, 3)
 	const perServer = 40
 	var wg sync.WaitGroup
@@ -188,6 +193,7 @@ func TestServersSharingADatabaseExtendOneChain(t *testing.T) {
 // TestVerifyWhileWriting verifies over and over while appends commit: a healthy chain must
 // never be reported broken because it grew during the check.
 func TestVerifyWhileWriting(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	appendN(t, db, 5)
 	done := make(chan struct{})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestFindPagesAfterASeq(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	appendN(t, db, 5)
 	ctx := context.Background()

@@ -48,6 +48,7 @@ func seqsOf(t testing.TB, db *database.DB, f audit.Filter) []int64 {
 // did through tokens user 1 made, and what user 1 did through a token someone made for
 // them; other actors match exactly.
 func TestActorFilterFindsEveryEventAUserIsBehind(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	own := appendAs(t, db, "user:1", 1)
 	appendAs(t, db, "user:2", 2)
@@ -96,6 +97,7 @@ func TestActorFilterFindsEveryEventAUserIsBehind(t *testing.T) {
 // TestAppendRefusesAUserWithoutPeople: an event by a user that names nobody behind it would
 // be missing from that user's listing, so it is refused and nothing is appended.
 func TestAppendRefusesAUserWithoutPeople(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
 		_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: "user:4"}, Action: "test.act", EntityType: "test"})
@@ -109,6 +111,7 @@ func TestAppendRefusesAUserWithoutPeople(t *testing.T) {
 
 // TestActorFilterReadsAnIndex: no actor filter reads the whole chain, on either dialect.
 func TestActorFilterReadsAnIndex(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	for i := range 20 {
 		appendAs(t, db, fmt.Sprintf("user:%d", 1+i%4), int64(1+i%4))
@@ -170,6 +173,7 @@ func explain(t *testing.T, db *database.DB, query string) []string {
 // TestMigrationIndexesEventsWrittenBeforeIt: on a database whose events were written before
 // the index existed, the migration fills it from the actor text.
 func TestMigrationIndexesEventsWrittenBeforeIt(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	const name = "20261201000003"
