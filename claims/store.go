@@ -99,6 +99,14 @@ func (s *Store) CreateClaim(ctx context.Context, actor identity.Actor, n NewClai
 // none. Each article is read once however many of its claims the batch holds. Field errors
 // of the i-th claim are reported as claims[i].field when the batch holds more than one.
 func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []NewClaim) ([]*Claim, error) {
+	return s.CreateClaimsThen(ctx, actor, list, nil)
+}
+
+// CreateClaimsThen is CreateClaims with then run in the same transaction once the claims
+// are inserted, so that what belongs with them (their citations) commits with them or not at
+// all. Anchoring stays outside the writer either way; then's error fails the whole batch.
+func (s *Store) CreateClaimsThen(ctx context.Context, actor identity.Actor, list []NewClaim,
+	then func(ctx context.Context, tx *database.Tx, made []*Claim) error) ([]*Claim, error) {
 	if err := actor.Require(identity.Edit, "creating a claim"); err != nil {
 		return nil, err
 	}
@@ -116,7 +124,11 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []N
 			return nil, err
 		}
 		out, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]*Claim, error) {
-			return s.In(tx).insertClaims(ctx, tx, actor, list, p)
+			made, err := s.In(tx).insertClaims(ctx, tx, actor, list, p)
+			if err != nil || then == nil {
+				return made, err
+			}
+			return made, then(ctx, tx, made)
 		})
 		if !errors.Is(err, errStaleAnchors) {
 			return out, err

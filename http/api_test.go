@@ -113,6 +113,48 @@ func TestClaimDetailHasCitationsWithSourcesAndETag(t *testing.T) {
 	}
 }
 
+// TestClaimWithInlineCitations: POST /api/v1/claims creates the claim and the citations it
+// names in one request and one transaction, each with its audit event.
+func TestClaimWithInlineCitations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	before := e.auditCount()
+	w := e.as(editor, "POST", "/api/v1/claims", map[string]any{
+		"article_id": fmt.Sprint(e.seed.ArticleID), "quote": "13 American soldiers", "kind": "casualty_count",
+		"citations": []map[string]any{
+			{"source_id": "1", "attribution": "officials said", "locator": "paragraph 2"},
+			{"source_id": "2", "relation": "quoted_from"},
+		},
+	})
+	wantStatus(t, w, http.StatusCreated)
+	made := decode[map[string]any](t, w)
+	cits, _ := made["citations"].([]any)
+	if len(cits) != 2 || made["stage"] != "open" || w.Header().Get("ETag") != `"1"` {
+		t.Fatalf("created = %v (ETag %q)", made, w.Header().Get("ETag"))
+	}
+	first := cits[0].(map[string]any)
+	if first["claim_id"] != made["id"] || first["attribution"] != "officials said" || first["relation"] != "attributed_to" ||
+		first["source"].(map[string]any)["id"] != "1" || cits[1].(map[string]any)["relation"] != "quoted_from" {
+		t.Errorf("citations = %v", cits)
+	}
+	if ev, ok := made["evidence"].([]any); !ok || len(ev) != 0 {
+		t.Errorf("evidence = %v", made["evidence"])
+	}
+	if after := e.auditCount(); after != before+3 {
+		t.Errorf("audit events %d → %d, want a claim and two citations", before, after)
+	}
+	detail := e.as(viewer, "GET", "/api/v1/claims/"+made["id"].(string), nil)
+	if got := decode[map[string]any](t, detail)["citations"].([]any); len(got) != 2 {
+		t.Errorf("detail citations = %v", got)
+	}
+	// Without citations the answer has the same shape, with none.
+	w = e.as(editor, "POST", "/api/v1/claims", map[string]any{"article_id": fmt.Sprint(e.seed.ArticleID), "quote": "13 American soldiers"})
+	wantStatus(t, w, http.StatusCreated)
+	if got, ok := decode[map[string]any](t, w)["citations"].([]any); !ok || len(got) != 0 {
+		t.Errorf("citations without any = %v", got)
+	}
+}
+
 func TestArticleClaimsAreInTextOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -239,6 +281,11 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"bad id", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"abc","quote":"Isis-K"}`}, 422, "article_id"},
 		{"bad quantity", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"Isis-K","start":0,"quantities":[{"value":5,"lower":9,"unit":"x"}]}`}, 422, "quantities[0].value"},
 		{"bad quantity date", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"Isis-K","start":0,"quantities":[{"value":5,"unit":"x","as_of":"Aug 26"}]}`}, 422, "quantities[0].as_of"},
+		{"unknown cited source", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"13 American soldiers","citations":[{"source_id":"1"},{"source_id":"999999"}]}`}, 422, "citations[1].source_id"},
+		{"cited source missing", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"13 American soldiers","citations":[{"attribution":"x"}]}`}, 422, "citations[0].source_id"},
+		{"bad citation relation", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"13 American soldiers","citations":[{"source_id":"1","relation":"rumoured"}]}`}, 422, "citations[0].relation"},
+		{"unknown citation field", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"13 American soldiers","citations":[{"source_id":"1","page":3}]}`}, 422, "citations[0].page"},
+		{"the same citation twice", req{method: "POST", path: "/api/v1/claims", body: `{"article_id":"` + article + `","quote":"13 American soldiers","citations":[{"source_id":"1"},{"source_id":"1"}]}`}, 409, ""},
 		{"bad time", req{method: "POST", path: "/api/v1/articles", body: `{"title":"t","body":"b","published_at":"yesterday"}`}, 422, "published_at"},
 		{"year after 9999 in UTC", req{method: "POST", path: "/api/v1/articles", body: `{"title":"t","body":"b","published_at":"9999-12-31T23:00:00-02:00"}`}, 422, "published_at"},
 		{"year 0", req{method: "POST", path: "/api/v1/sources", body: `{"kind":"report","name":"n","published_at":"0000-01-01"}`}, 422, "published_at"},

@@ -46,6 +46,8 @@ type ClaimRequest struct {
 	Text       string        `json:"text"`
 	Kind       string        `json:"kind" validate:"omitempty,claim_kind"`
 	Quantities []QuantityDTO `json:"quantities" validate:"dive"`
+	// Citations are created with the claim, in its transaction: a bad one creates nothing.
+	Citations []CitationRequest `json:"citations" validate:"max=50,dive"`
 }
 
 // ClaimPatch is the body of PATCH /api/v1/claims/{id}; absent fields stay as they are.
@@ -225,16 +227,24 @@ func (s *Server) createClaim(c *gin.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cl, err := s.claims.CreateClaim(c.Request.Context(), actorOf(c), claims.NewClaim{
+	n := provenance.CitedClaim{NewClaim: claims.NewClaim{
 		ArticleID: int64(req.ArticleID), Quote: req.Quote, Start: req.Start, Text: req.Text,
 		Kind: claims.Kind(req.Kind), Quantities: quantitiesIn(req.Quantities),
-	})
+	}}
+	for _, ct := range req.Citations {
+		n.Citations = append(n.Citations, provenance.NewCitation{
+			SourceID: int64(ct.SourceID), Attribution: ct.Attribution, Locator: ct.Locator, Relation: provenance.Relation(ct.Relation),
+		})
+	}
+	made, err := s.provenance.CreateClaims(c.Request.Context(), actorOf(c), []provenance.CitedClaim{n})
 	if err != nil {
 		return err
 	}
+	cl := made[0].Claim
 	c.Header("Location", fmt.Sprintf("/api/v1/claims/%d", cl.ID))
 	c.Header("ETag", etag(cl.Version))
-	c.JSON(http.StatusCreated, claimResponse(cl))
+	c.JSON(http.StatusCreated, ClaimDetail{ClaimResponse: claimResponse(cl), Citations: citationsResponse(made[0].Citations),
+		Evidence: []EvidenceResponse{}})
 	return nil
 }
 

@@ -359,6 +359,16 @@ func TestOpenAPIConformance(t *testing.T) {
 		"quantities": []map[string]any{{"value": 12, "lower": 12, "upper": nil, "qualifier": "at least", "unit": "people killed", "as_of": "2021-08-26"}},
 	}})
 	claimID, _ := claim["id"].(string)
+	cited := c.object(call{role: editor, method: "POST", path: v1 + "/claims", status: 201, body: map[string]any{
+		"article_id": articleID, "quote": "A second blast followed",
+		"citations": []map[string]any{{"source_id": "1", "attribution": "police said", "locator": "", "relation": "attributed_to"}, {"source_id": "2"}},
+	}})
+	if cits, _ := cited["citations"].([]any); len(cits) != 2 {
+		t.Errorf("a claim created with two citations: %v", cited)
+	}
+	c.do(call{role: editor, method: "POST", path: v1 + "/claims", status: 422, body: map[string]any{
+		"article_id": articleID, "quote": "A second blast followed", "citations": []map[string]any{{"source_id": "999999"}},
+	}})
 	c.do(call{role: viewer, method: "GET", path: v1 + "/articles/" + articleID + "/claims?stage=open&limit=10", status: 200})
 	c.do(call{role: viewer, method: "GET", path: v1 + "/claims?kind=casualty_count&status=unverified&limit=2", status: 200})
 	c.do(call{role: viewer, method: "GET", path: v1 + "/claims?q=fighters", status: 200})

@@ -188,30 +188,33 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []C
 			}
 		}
 	}
-	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) ([]Created, error) {
+	news := make([]claims.NewClaim, len(list))
+	for i, c := range list {
+		news[i] = c.NewClaim
+	}
+	var out []Created
+	// The claims are anchored before the writer is taken, as claims.CreateClaims does; the
+	// citations are inserted in the claims' transaction.
+	_, err := s.claims.CreateClaimsThen(ctx, actor, news, func(ctx context.Context, tx *database.Tx, made []*claims.Claim) error {
 		in := s.In(tx)
-		news := make([]claims.NewClaim, len(list))
-		for i, c := range list {
-			news[i] = c.NewClaim
-		}
-		made, err := in.claims.CreateClaims(ctx, actor, news)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]Created, len(made))
+		out = make([]Created, len(made))
 		for i, c := range made {
 			out[i].Claim = c
 			for j, n := range list[i].Citations {
 				n.ClaimID = c.ID
 				ct, err := in.createCitation(ctx, tx, actor, n)
 				if err != nil {
-					return nil, fieldsUnder(err, citationField(i, j, len(list)))
+					return fieldsUnder(err, citationField(i, j, len(list)))
 				}
 				out[i].Citations = append(out[i].Citations, ct)
 			}
 		}
-		return out, nil
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func citationField(i, j, n int) string {
