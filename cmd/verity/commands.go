@@ -235,6 +235,14 @@ func (a *app) serveCommand() *cobra.Command {
 			if err := a.bootstrapAdmin(ctx, db, adminEmail); err != nil {
 				return err
 			}
+			// The planner's statistics, now and hourly; stopped before the database closes.
+			optimizing, stopOptimizing := context.WithCancel(ctx)
+			optimized := make(chan struct{})
+			go func() {
+				defer close(optimized)
+				db.KeepOptimized(optimizing, database.OptimizeEvery, func(err error) { logger.Warn("optimize the database", "err", err) })
+			}()
+			defer func() { stopOptimizing(); <-optimized }()
 			srv := http.NewServer(http.Deps{
 				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
 				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publisher.PublicURL, Publisher: publisher,

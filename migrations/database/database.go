@@ -151,11 +151,15 @@ func openSQLite(ctx context.Context, path string, o options) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	rsql.SetMaxOpenConns(8)
-	rsql.SetMaxIdleConns(8)
+	rsql.SetMaxOpenConns(readerConns)
+	rsql.SetMaxIdleConns(readerConns)
 	reader := bun.NewDB(rsql, sqlitedialect.New())
 	return &DB{writer: writer, reader: reader, schema: writer, dialect: SQLite}, nil
 }
+
+// readerConns is the number of SQLite reader connections: enough for the two cores to be
+// busy while some readers wait on the disk, few enough that their page caches stay small.
+const readerConns = 8
 
 // checkWritableDir fails early when SQLite could not create its -wal and -shm files.
 func checkWritableDir(dir string) error {
@@ -348,4 +352,58 @@ func WriteValue[T any](ctx context.Context, w Writer, fn func(ctx context.Contex
 		return zero, err
 	}
 	return v, nil
+}
+
+// Optimize keeps the query planner's statistics current. On SQLite it runs PRAGMA optimize
+// on the writer, which analyses the tables whose statistics are missing or stale (with
+// SQLite's own bound on the rows it reads, so it takes milliseconds); with all, it looks at
+// every table rather than only those this connection has used, as on a connection just
+// opened. Reader connections load statistics when they open, so the idle ones are closed
+// afterwards and reopen with them. On PostgreSQL autovacuum analyses tables as they change;
+// with all, Optimize runs ANALYZE itself (a fresh or restored database has no statistics
+// until autovacuum gets to it).
+func (db *DB) Optimize(ctx context.Context, all bool) error {
+	if db.dialect == Postgres {
+		if !all {
+			return nil
+		}
+		_, err := db.writer.ExecContext(ctx, "ANALYZE")
+		return Translate(err)
+	}
+	pragma := "PRAGMA optimize"
+	if all {
+		pragma = "PRAGMA optimize=0x10002"
+	}
+	if _, err := db.writer.ExecContext(ctx, pragma); err != nil {
+		return fmt.Errorf("%s: %w", pragma, Translate(err))
+	}
+	db.reader.SetMaxIdleConns(0)
+	db.reader.SetMaxIdleConns(readerConns)
+	return nil
+}
+
+// OptimizeEvery is how often a serving process refreshes the planner's statistics. SQLite
+// advises running PRAGMA optimize every few hours on a long-lived connection; it does
+// nothing when no table has changed much, so an hour costs nothing.
+const OptimizeEvery = time.Hour
+
+// KeepOptimized runs Optimize over every table at once and then every interval until ctx
+// ends, reporting failures to report (an optimisation that fails costs plan quality, not
+// correctness, so it never stops the server). It returns when ctx is done.
+func (db *DB) KeepOptimized(ctx context.Context, interval time.Duration, report func(error)) {
+	if err := db.Optimize(ctx, true); err != nil && ctx.Err() == nil {
+		report(err)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := db.Optimize(ctx, false); err != nil && ctx.Err() == nil {
+				report(err)
+			}
+		}
+	}
 }

@@ -1,0 +1,3 @@
+DROP INDEX claims_assignee_id;
+--bun:split
+DROP INDEX claims_article_id;
