@@ -194,7 +194,7 @@ func (a *app) openFile(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail, publicURL, publisherName, publisherURL, syncLevel string
+	var addr, adminEmail, publicURL, publisherName, publisherURL, syncLevel, pprofAddr string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -213,6 +213,11 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return usagef("--sync: %v", err)
 			}
+			if pprofAddr != "" {
+				if err := checkPprofAddr(pprofAddr); err != nil {
+					return usagef("%v", err)
+				}
+			}
 			publisher, err := export.NewPublisher(publisherName, publisherURL, publicURL)
 			if err != nil {
 				return usagef("%v", err)
@@ -224,6 +229,16 @@ func (a *app) serveCommand() *cobra.Command {
 				return fmt.Errorf("cannot listen on %s: %w", addr, err)
 			}
 			defer ln.Close()
+			if pprofAddr != "" {
+				pln, err := net.Listen("tcp", pprofAddr)
+				if err != nil {
+					return fmt.Errorf("cannot listen on %s for --pprof: %w", pprofAddr, err)
+				}
+				profiling, stopProfiling := context.WithCancel(ctx)
+				defer stopProfiling()
+				go servePprof(profiling, pln, logger)
+				logger.Info("profiler", "url", "http://"+pln.Addr().String()+"/debug/pprof/")
+			}
 			db, err := a.open(ctx, database.WithSync(durability))
 			if err != nil {
 				return err
@@ -257,6 +272,8 @@ func (a *app) serveCommand() *cobra.Command {
 		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
 	cmd.Flags().StringVar(&syncLevel, "sync", envOr(a.getenv, "VERITY_SYNC", string(database.SyncFull)),
 		"SQLite durability: full (an acknowledged write survives a power cut) or normal (it survives a crash\nof the server, but the last writes may be lost in a power cut) (env VERITY_SYNC)")
+	cmd.Flags().StringVar(&pprofAddr, "pprof", "",
+		"serve net/http/pprof's profiles at http://ADDR/debug/pprof/, on a loopback address only (e.g. 127.0.0.1:6060)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
 		"where readers reach Verity's public pages, the base of published links: a ClaimReview's url is\n<public-url>/claims/{id}; ClaimReview is not served without it (env VERITY_PUBLIC_URL)")
