@@ -196,6 +196,7 @@ const (
 	benchWordOnePercent = "ceasefire" // in 1 claim of 100
 	benchWordRare       = "zeppelin"  // in 4 claims of 100,000
 	benchWordCommon     = "pipeline"  // one of the vocabulary, in ~15% of claims
+	benchWordFrequent   = "breaking"  // in 40 claims of 100, as the load command's search word
 )
 
 // benchVocabulary is what the fixture's claim texts are drawn from.
@@ -300,7 +301,7 @@ func benchText(rng *rand.Rand, i int) string {
 	for _, w := range []struct {
 		word string
 		in   bool
-	}{{benchWordOnePercent, i%100 == 37}, {benchWordRare, i%25000 == 11}} {
+	}{{benchWordOnePercent, i%100 == 37}, {benchWordRare, i%25000 == 11}, {benchWordFrequent, i%5 < 2}} {
 		if w.in {
 			at := rng.IntN(len(words) + 1)
 			words = append(words[:at], append([]string{w.word}, words[at:]...)...)
@@ -382,7 +383,8 @@ func BenchmarkListFilteredPage100k(b *testing.B) {
 
 // BenchmarkSearch100k runs one full-text search per op over 100,000 claims, returning the
 // first page of 50: a word in 1% of the claims, a rare word (4 claims), a common word (~15%),
-// and the 1% word combined with a stage filter.
+// a frequent one (40%, from the start and from the middle), and the 1% word combined with a
+// stage filter.
 func BenchmarkSearch100k(b *testing.B) {
 	c := benchClaims(b, 100_000)
 	const pageSize = 50
@@ -394,6 +396,8 @@ func BenchmarkSearch100k(b *testing.B) {
 		{"q=1%", claims.Filter{Q: benchWordOnePercent, Limit: pageSize}, pageSize},
 		{"q=rare", claims.Filter{Q: benchWordRare, Limit: pageSize}, 4},
 		{"q=15%", claims.Filter{Q: benchWordCommon, Limit: pageSize}, pageSize},
+		{"q=40%", claims.Filter{Q: benchWordFrequent, Limit: pageSize}, pageSize},
+		{"q=40%,after-1000", claims.Filter{Q: benchWordFrequent, After: &claims.Key{ID: 50_000}, Limit: pageSize}, pageSize},
 		{"q=1%,stage=closed", claims.Filter{Q: benchWordOnePercent, Stage: claims.StageClosed, Limit: pageSize}, pageSize},
 	} {
 		b.Run(tc.name, func(b *testing.B) { benchFind(b, c.store, tc.f, tc.want, "searches/s") })

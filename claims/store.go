@@ -446,17 +446,24 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	// which equals the claim's id, so that SQLite walks the index in order and stops early.
 	idCol := "claim.id"
 	if terms := searchTerms(f.Q); len(terms) > 0 {
+		var words [][]string
+		if sqlite {
+			var err error
+			if words, err = s.wordsOf(ctx, terms); err != nil {
+				return nil, false, err
+			}
+		}
 		switch {
 		case !sqlite:
 			q = q.Where("claim.search @@ to_tsquery('simple', ?)", pgQuery(terms))
 		case f.ArticleID > 0:
 			// One article's claims are few: its index drives, and each is looked up among the
 			// matches, rather than walking every match of the whole corpus for the article's.
-			q = q.Where("claim.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)", ftsQuery(terms))
+			q = q.Where("claim.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)", ftsQuery(terms, words))
 		default:
 			// Joining drives the query from the full-text index in rowid (= id) order, so a
 			// page stops after its rows instead of collecting every match first.
-			q = q.Join("JOIN claims_fts ON claims_fts.rowid = claim.id").Where("claims_fts MATCH ?", ftsQuery(terms))
+			q = q.Join("JOIN claims_fts ON claims_fts.rowid = claim.id").Where("claims_fts MATCH ?", ftsQuery(terms, words))
 			idCol = "claims_fts.rowid"
 		}
 	} else if strings.TrimSpace(f.Q) != "" {
@@ -515,13 +522,56 @@ func searchTerms(q string) []string {
 	return terms
 }
 
-// ftsQuery makes an FTS5 query in which every term must match as a prefix.
-func ftsQuery(terms []string) string {
+// ftsQuery makes an FTS5 query in which every term must match as a prefix: as the whole
+// words it stands for when words[i] lists them, else as a prefix query.
+func ftsQuery(terms []string, words [][]string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = `"` + t + `"*`
+		if i < len(words) && len(words[i]) > 0 {
+			quoted := make([]string, len(words[i]))
+			for j, w := range words[i] {
+				quoted[j] = `"` + w + `"`
+			}
+			parts[i] = "(" + strings.Join(quoted, " OR ") + ")"
+		}
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// maxPrefixWords bounds the whole words a search term may stand for; a term that begins
+// more words than that (a prefix of two letters) stays a prefix query.
+const maxPrefixWords = 16
+
+// wordsOf returns, for each term, the words of the full-text index that begin with it, when
+// there are at most maxPrefixWords of them (nil otherwise, and for a term that is not plain
+// ASCII letters and digits, whose folding by the index's tokenizer Go does not reproduce).
+// Each word costs one seek in claims_fts_terms: the next word at or after the last one
+// found and a NUL, which no word holds, so the occurrences of a word are never read.
+func (s *Store) wordsOf(ctx context.Context, terms []string) ([][]string, error) {
+	out := make([][]string, len(terms))
+	for i, t := range terms {
+		if strings.TrimFunc(t, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }) != "" {
+			continue
+		}
+		var words []string
+		err := s.scope.Read().NewRaw(`WITH RECURSIVE word(term) AS (
+				SELECT (SELECT term FROM claims_fts_terms WHERE term >= ? LIMIT 1)
+				UNION ALL
+				SELECT (SELECT term FROM claims_fts_terms WHERE term >= word.term || char(0) LIMIT 1) FROM word
+				WHERE substr(word.term, 1, ?) = ?
+				LIMIT ?
+			)
+			SELECT term FROM word WHERE substr(term, 1, ?) = ?`,
+			t, len(t), t, maxPrefixWords+2, len(t), t).Scan(ctx, &words)
+		if err != nil {
+			return nil, fmt.Errorf("words beginning %q: %w", t, database.Translate(err))
+		}
+		if len(words) <= maxPrefixWords {
+			out[i] = words
+		}
+	}
+	return out, nil
 }
 
 // pgQuery makes a tsquery in which every term must match as a prefix.

@@ -3,6 +3,7 @@ package claims_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
+	"verity/migrations/database"
 	"verity/migrations/dbtest"
 )
 
@@ -318,5 +320,72 @@ func TestStoredTime(t *testing.T) {
 		if !tt.bad && tt.in != nil && got.Format(time.RFC3339Nano) != tt.want {
 			t.Errorf("%v → %v, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestSearchMatchesEveryWordAPrefixBegins: a search term matches every word it begins,
+// whether it stands for a few whole words (read from the index's vocabulary), for more
+// than that (a prefix query), or is not plain ASCII (a prefix query, folded by the index's
+// tokenizer): upper case, diacritics and continuations all count, and nothing else does.
+func TestSearchMatchesEveryWordAPrefixBegins(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	s := claims.NewStore(db)
+	ctx := context.Background()
+	a := newArticle(t, s)
+	mk := func(text string) int64 {
+		c, err := s.CreateClaim(ctx, identity.System(), claims.NewClaim{ArticleID: a.ID, Quote: "just 2,200 fighters", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	brk := mk("A break in the talks")
+	breaking := mk("Breaking news from Kabul")
+	breakings := mk("Two breakings of the ceasefire")
+	accented := mk("Une brèak étrange") // folded to "break" by the index
+	other := mk("The bread ran out")
+	var many []int64
+	for i := range 20 { // more words beginning "zq" than a term may stand for
+		many = append(many, mk(fmt.Sprintf("code zq%c%c", 'a'+i, 'a'+i)))
+	}
+	tests := []struct {
+		q    string
+		want []int64
+	}{
+		{"break", []int64{brk, breaking, breakings, accented}},
+		{"BREAKI", []int64{breaking, breakings}},
+		{"breakings", []int64{breakings}},
+		{"brèak", []int64{brk, breaking, breakings, accented}},
+		{"brea", []int64{brk, breaking, breakings, accented, other}},
+		{"break kabul", []int64{breaking}},
+		{"breakx", nil},
+		{"zq", many},
+		{"zq code", many},
+		{"zqa", many[:1]},
+	}
+	pg := db.Dialect() == database.Postgres
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			if pg { // PostgreSQL's simple configuration keeps diacritics
+				tt.want = slices.DeleteFunc(slices.Clone(tt.want), func(id int64) bool { return id == accented })
+				if tt.q == "brèak" {
+					tt.want = []int64{accented}
+				}
+			}
+			for _, article := range []int64{0, a.ID} { // the corpus-wide and the article's plans
+				list, _, err := s.FindClaims(ctx, claims.Filter{Q: tt.q, ArticleID: article, Limit: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []int64
+				for _, c := range list {
+					got = append(got, c.ID)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+					t.Errorf("article %d: got %v, want %v", article, got, tt.want)
+				}
+			}
+		})
 	}
 }

@@ -377,7 +377,7 @@ func TestListingsUseIndexes(t *testing.T) {
 				if c.db.Dialect() == database.SQLite && (pc.unfiltered || pc.dense && analysed) && !slices.ContainsFunc(bad, isSort) {
 					bad = nil // walks the table in key order and stops after a page
 				}
-				if pc.article && !slices.ContainsFunc(plan, usesArticleIndex) {
+				if pc.article && strings.Contains(stmt, `"claims" AS "claim"`) && !slices.ContainsFunc(plan, usesArticleIndex) {
 					bad = append(bad, "an article's listing not driven by an article index")
 				}
 				if len(bad) > 0 && c.db.Dialect() == database.Postgres && strings.Contains(pc.name, "source") && strings.Contains(pc.name, "q") {
