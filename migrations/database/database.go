@@ -47,6 +47,7 @@ type DB struct {
 	dialect Dialect
 	now     func() time.Time
 	commits *committer
+	stmts   prepared
 
 	closeOnce sync.Once
 	closeErr  error
@@ -217,6 +218,9 @@ type Tx struct {
 	bun.Tx
 	Now    time.Time
 	Engine Dialect
+
+	// stmts holds the statements of ExecPrepared, prepared on the writer.
+	stmts *prepared
 }
 
 // Write runs fn as one write on the writer and returns once it is committed, or rolled back
@@ -266,6 +270,7 @@ func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.commits.close()
+		db.stmts.close()
 		err := db.writer.Close()
 		if db.reader != db.writer {
 			err = errors.Join(err, db.reader.Close())

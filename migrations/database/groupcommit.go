@@ -230,6 +230,7 @@ func (c *committer) loop() {
 			c.queue = append(rest, c.queue...)
 			c.mu.Unlock()
 		}
+		c.db.stmts.prepareWanted(c.db.writer.DB)
 	}
 }
 
@@ -313,7 +314,7 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 				break
 			}
 		}
-		w.turn <- &Tx{Tx: sp, Now: c.clock(), Engine: c.db.dialect}
+		w.turn <- &Tx{Tx: sp, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts}
 		err := <-w.ran
 		if err == nil {
 			err = w.ctx.Err()

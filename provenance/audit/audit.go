@@ -101,8 +101,10 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		return Event{}, fmt.Errorf("audit after: %w", err)
 	}
 
+	// The four statements of an append run in every write, so they are prepared once with
+	// parameters rather than built by bun with their values inlined (and parsed anew).
 	var h head
-	if err := tx.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
+	if err := tx.QueryRowPrepared(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Seq, &h.Hash); err != nil {
 		return Event{}, fmt.Errorf("read audit head: %w", err)
 	}
 
@@ -118,18 +120,28 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		PrevHash:   h.Hash,
 	}
 	e.Hash = Hash(e)
-	if _, err := tx.NewInsert().Model(&e).Exec(ctx); err != nil {
+	if _, err := tx.ExecPrepared(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.Seq, e.At, e.Actor, e.Action, e.EntityType, e.EntityID, nullable(e.Before), nullable(e.After), e.PrevHash, e.Hash); err != nil {
 		return Event{}, fmt.Errorf("insert audit event: %w", err)
 	}
-	if rows := peopleRows(e.Seq, r.Actor.People); len(rows) > 0 {
-		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	for _, row := range peopleRows(e.Seq, r.Actor.People) {
+		if _, err := tx.ExecPrepared(ctx, "INSERT INTO audit_event_users (user_id, seq) VALUES ($1, $2)", row.UserID, row.Seq); err != nil {
 			return Event{}, fmt.Errorf("index the users behind audit event %d: %w", e.Seq, err)
 		}
 	}
-	if _, err := tx.NewUpdate().Model(&head{ID: 1, Seq: e.Seq, Hash: e.Hash}).WherePK().Exec(ctx); err != nil {
+	if _, err := tx.ExecPrepared(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", e.Seq, e.Hash); err != nil {
 		return Event{}, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil
+}
+
+// nullable stores an empty snapshot as NULL, as the model's nullzero does.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func peopleRows(seq int64, people []int64) []eventUser {
