@@ -288,7 +288,8 @@ func (s *Store) FindEvidence(ctx context.Context, claimID, afterID int64, limit 
 // without evidence, or a missing one, gets an empty list.
 func (s *Store) ClaimEvidence(ctx context.Context, claimID int64) ([]*Evidence, error) {
 	list := []*Evidence{}
-	err := s.scope.Read().NewSelect().Model(&list).Where("claim_id = ?", claimID).Order("id ASC").Scan(ctx)
+	q := s.scope.Read().NewSelect().Model(&list).Where("claim_id = ?", bun.Safe("$1")).Order("id ASC")
+	err := s.scope.ScanPrepared(ctx, q, &list, claimID) // prepared: part of the claim detail
 	return list, database.Translate(err)
 }
 

@@ -260,7 +260,9 @@ func inBatch(err error, i, n int) error {
 // FindClaimByID returns a claim, or NotFound.
 func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 	c := new(Claim)
-	if err := s.scope.Read().NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+	// Prepared: the claim detail and every write on a claim read it.
+	q := s.scope.Read().NewSelect().Model(c).Where("id = ?", bun.Safe("$1"))
+	if err := s.scope.ScanPrepared(ctx, q, c, id); err != nil {
 		return nil, database.NotFound(err, "claim %d", id)
 	}
 	return c, nil

@@ -282,10 +282,10 @@ func (s *Store) ClaimCitations(ctx context.Context, claimID int64) ([]*Citation,
 
 func (s *Store) findCitations(ctx context.Context, claimID int64) ([]*Citation, error) {
 	cs := []*Citation{}
-	err := s.scope.Read().NewSelect().Model(&cs).Relation("Source").
-		Where("?TableAlias.claim_id = ?", claimID).
-		OrderExpr("?TableAlias.id ASC").
-		Scan(ctx)
+	q := s.scope.Read().NewSelect().Model(&cs).Relation("Source").
+		Where("?TableAlias.claim_id = ?", bun.Safe("$1")).
+		OrderExpr("?TableAlias.id ASC")
+	err := s.scope.ScanPrepared(ctx, q, &cs, claimID) // prepared: part of the claim detail
 	if err != nil {
 		return nil, fmt.Errorf("list citations of claim %d: %w", claimID, database.Translate(err))
 	}

@@ -47,7 +47,9 @@ type DB struct {
 	dialect Dialect
 	now     func() time.Time
 	commits *committer
-	stmts   prepared
+	// stmts are the writer's prepared statements, readStmts the reader pool's.
+	stmts     prepared
+	readStmts prepared
 
 	closeOnce sync.Once
 	closeErr  error
@@ -271,6 +273,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.commits.close()
 		db.stmts.close()
+		db.readStmts.close()
 		err := db.writer.Close()
 		if db.reader != db.writer {
 			err = errors.Join(err, db.reader.Close())

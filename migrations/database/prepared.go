@@ -3,8 +3,11 @@ package database
 import (
 	"context"
 	"database/sql"
+	"reflect"
 	"sync"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // prepared keeps the writer's prepared statements, by their text. bun writes every argument
@@ -79,18 +82,12 @@ const storedTime = "2006-01-02 15:04:05.999999-07:00"
 // bytes, with the statement's, toward the write's share of the batch.
 func (tx *Tx) args(ctx context.Context, query string, in []any) []any {
 	n := len(query)
-	out := make([]any, len(in))
-	for i, a := range in {
-		switch v := a.(type) {
-		case time.Time:
-			if tx.Engine == SQLite {
-				a = v.UTC().Format(storedTime)
-			}
-		case string:
+	for _, a := range in {
+		if v, ok := a.(string); ok {
 			n += len(v)
 		}
-		out[i] = a
 	}
+	out := convertArgs(tx.Engine, in)
 	if w, ok := ctx.Value(writeKey{}).(*write); ok {
 		w.bytes.Add(int64(n))
 	}
@@ -123,4 +120,79 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 		return nil
 	}
 	return tx.stmts.get(query)
+}
+
+// ScanPrepared runs q, a read whose arguments stand as $1, $2, … in its text (written
+// bun.Safe("$1")), with args as parameters, and scans the rows into dest, q's model. On the
+// reader pool the statement is prepared once per connection and reused, since its text never
+// changes; bun, which writes the values into the text, makes every read new to the database,
+// and parsing was a third of the server's time on the claim detail. In a bound scope it
+// runs in the transaction, unprepared. A struct dest that finds no row gets sql.ErrNoRows.
+func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, args ...any) error {
+	query := q.String()
+	args = convertArgs(s.db.dialect, args)
+	var rows *sql.Rows
+	var err error
+	if s.tx != nil {
+		rows, err = s.tx.Tx.Tx.QueryContext(ctx, query, args...)
+	} else {
+		var stmt *sql.Stmt
+		if stmt, err = s.db.readStmts.getOrPrepare(ctx, s.db.reader.DB, query); err == nil {
+			rows, err = stmt.QueryContext(ctx, args...)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n, err := q.GetModel().ScanRows(ctx, rows)
+	if err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n == 0 && reflect.TypeOf(dest).Elem().Kind() == reflect.Struct {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+// getOrPrepare returns the statement for query, preparing it on db if needed: for the
+// reader pool, where a free connection is there to prepare on (database/sql prepares it
+// again on each other connection the first time it runs there).
+func (p *prepared) getOrPrepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	p.mu.Lock()
+	s, ok := p.stmts[query]
+	p.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old, ok := p.stmts[query]; ok { // prepared meanwhile by another reader
+		s.Close()
+		return old, nil
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[query] = s
+	return s, nil
+}
+
+// convertArgs writes times as bun stores them on SQLite.
+func convertArgs(d Dialect, in []any) []any {
+	out := make([]any, len(in))
+	for i, a := range in {
+		if v, ok := a.(time.Time); ok && d == SQLite {
+			a = v.UTC().Format(storedTime)
+		}
+		out[i] = a
+	}
+	return out
 }
