@@ -403,3 +403,61 @@ func BenchmarkSearch100k(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) { benchFind(b, c.store, tc.f, tc.want, "searches/s") })
 	}
 }
+
+// BenchmarkListArticleStatus100k lists one page per op of GET /api/v1/claims?status=…&article_id=…,
+// the load command's list workload, over 100,000 claims in 4,000 articles of 25 (as the load
+// command makes them), most unverified: the filter SQLite once answered by walking the
+// status index in id order, reading tens of thousands of rows for an article's 25. The
+// articles and claims are bulk-inserted (no audit events); an article late in id order is
+// asked, the worst case for that walk.
+func BenchmarkListArticleStatus100k(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.Open(b)
+	s := claims.NewStore(db)
+	t0 := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	const articles, perArticle = 4000, 25
+	err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		batch := make([]claims.Article, 0, 1000)
+		for i := range articles {
+			batch = append(batch, claims.Article{Title: fmt.Sprintf("Report %d", i), Revision: 1, Body: "Officials said.", BodySHA256: "x", Version: 1, CreatedAt: t0, UpdatedAt: t0})
+			if len(batch) == cap(batch) {
+				if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for off := 0; off < articles; off += 40 {
+		err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+			batch := make([]claims.Claim, 0, 40*perArticle)
+			for a := off; a < off+40; a++ {
+				for j := range perArticle {
+					c := claims.Claim{ArticleID: int64(a + 1), ArticleRevision: 1, Quote: "Officials said", AnchorStart: 0, AnchorEnd: 14,
+						AnchorState: claims.Anchored, Text: benchText(rng, a*perArticle+j), Kind: claims.KindOther, Quantities: []claims.Quantity{},
+						Stage: claims.StageOpen, Status: claims.StatusUnverified, Version: 1, CreatedAt: t0, UpdatedAt: t0}
+					if rng.IntN(5) == 0 {
+						c.Stage, c.Status = claims.StageClosed, claims.StatusVerified
+					}
+					batch = append(batch, c)
+				}
+			}
+			_, err := tx.NewInsert().Model(&batch).Exec(ctx)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := claims.Filter{ArticleID: articles - 10, Status: claims.StatusUnverified, Limit: 50}
+	list, _, err := s.FindClaims(ctx, f)
+	if err != nil || len(list) == 0 {
+		b.Fatalf("found %d: %v", len(list), err)
+	}
+	benchFind(b, s, f, len(list), "pages/s")
+}

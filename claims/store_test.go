@@ -274,15 +274,7 @@ func TestFindClaimsFiltersAndSearches(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.f.Limit = 50
-			list, _, err := s.FindClaims(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []int64
-			for _, c := range list {
-				got = append(got, c.ID)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			if got := foundIDs(t, s, tt.f); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -374,18 +366,25 @@ func TestSearchMatchesEveryWordAPrefixBegins(t *testing.T) {
 				}
 			}
 			for _, article := range []int64{0, a.ID} { // the corpus-wide and the article's plans
-				list, _, err := s.FindClaims(ctx, claims.Filter{Q: tt.q, ArticleID: article, Limit: 50})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []int64
-				for _, c := range list {
-					got = append(got, c.ID)
-				}
+				got := foundIDs(t, s, claims.Filter{Q: tt.q, ArticleID: article, Limit: 50})
 				if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 					t.Errorf("article %d: got %v, want %v", article, got, tt.want)
 				}
 			}
 		})
 	}
+}
+
+// foundIDs returns the ids of the claims f finds, in order.
+func foundIDs(t *testing.T, s *claims.Store, f claims.Filter) []int64 {
+	t.Helper()
+	list, _, err := s.FindClaims(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, c := range list {
+		got = append(got, c.ID)
+	}
+	return got
 }
