@@ -556,16 +556,7 @@ func (s *Store) wordsOf(ctx context.Context, terms []string) ([][]string, error)
 		if strings.TrimFunc(t, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }) != "" {
 			continue
 		}
-		var words []string
-		err := s.scope.Read().NewRaw(`WITH RECURSIVE word(term) AS (
-				SELECT (SELECT term FROM claims_fts_terms WHERE term >= ? LIMIT 1)
-				UNION ALL
-				SELECT (SELECT term FROM claims_fts_terms WHERE term >= word.term || char(0) LIMIT 1) FROM word
-				WHERE substr(word.term, 1, ?) = ?
-				LIMIT ?
-			)
-			SELECT term FROM word WHERE substr(term, 1, ?) = ?`,
-			t, len(t), t, maxPrefixWords+2, len(t), t).Scan(ctx, &words)
+		words, err := s.wordsBeginning(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("words beginning %q: %w", t, database.Translate(err))
 		}
@@ -583,6 +574,32 @@ func pgQuery(terms []string) string {
 		parts[i] = "'" + t + "':*"
 	}
 	return strings.Join(parts, " & ")
+}
+
+// wordsBeginning reads up to maxPrefixWords+1 words of the index that begin with t, in
+// one statement prepared once per reader (it runs on every search).
+func (s *Store) wordsBeginning(ctx context.Context, t string) ([]string, error) {
+	rows, err := s.scope.QueryPrepared(ctx, `WITH RECURSIVE word(term) AS (
+			SELECT (SELECT term FROM claims_fts_terms WHERE term >= $1 LIMIT 1)
+			UNION ALL
+			SELECT (SELECT term FROM claims_fts_terms WHERE term >= word.term || char(0) LIMIT 1) FROM word
+			WHERE substr(word.term, 1, $2) = $1
+			LIMIT $3
+		)
+		SELECT term FROM word WHERE substr(term, 1, $2) = $1`, t, len(t), maxPrefixWords+2)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		words = append(words, w)
+	}
+	return words, rows.Err()
 }
 
 // ClaimUpdate holds the fields PATCH may change; nil fields stay as they are.

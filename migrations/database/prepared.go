@@ -129,18 +129,7 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 // and parsing was a third of the server's time on the claim detail. In a bound scope it
 // runs in the transaction, unprepared. A struct dest that finds no row gets sql.ErrNoRows.
 func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, args ...any) error {
-	query := q.String()
-	args = convertArgs(s.db.dialect, args)
-	var rows *sql.Rows
-	var err error
-	if s.tx != nil {
-		rows, err = s.tx.Tx.Tx.QueryContext(ctx, query, args...)
-	} else {
-		var stmt *sql.Stmt
-		if stmt, err = s.db.readStmts.getOrPrepare(ctx, s.db.reader.DB, query); err == nil {
-			rows, err = stmt.QueryContext(ctx, args...)
-		}
-	}
+	rows, err := s.QueryPrepared(ctx, q.String(), args...)
 	if err != nil {
 		return err
 	}
@@ -156,6 +145,20 @@ func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, a
 		return sql.ErrNoRows
 	}
 	return nil
+}
+
+// QueryPrepared runs a read with $1, $2, … parameters, prepared once per reader connection
+// (in a bound scope, in the transaction, unprepared), for reads that bun does not build.
+func (s Scope) QueryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	args = convertArgs(s.db.dialect, args)
+	if s.tx != nil {
+		return s.tx.Tx.Tx.QueryContext(ctx, query, args...)
+	}
+	stmt, err := s.db.readStmts.getOrPrepare(ctx, s.db.reader.DB, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
 }
 
 // getOrPrepare returns the statement for query, preparing it on db if needed: for the
