@@ -46,14 +46,16 @@ func (s *Store) ClaimArticles(ctx context.Context, ids []int64) (map[int64]int64
 }
 
 // EvidenceByClaims returns the evidence of each claim among ids, withdrawn items included,
-// oldest first, by claim id.
+// oldest first, by claim id. Each item holds what a listing of it shows (its url, stance,
+// attachment name and withdrawal) and none of its longer texts.
 func (s *Store) EvidenceByClaims(ctx context.Context, ids []int64) (map[int64][]*Evidence, error) {
 	out := make(map[int64][]*Evidence, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var list []*Evidence
-	if err := s.scope.Read().NewSelect().Model(&list).Where("claim_id IN (?)", bun.List(ids)).Order("id ASC").Scan(ctx); err != nil {
+	if err := s.scope.Read().NewSelect().Model(&list).Column("id", "claim_id", "url", "stance", "attachment_name", "withdrawn_at").
+		Where("claim_id IN (?)", bun.List(ids)).Order("id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read the evidence of %d claims: %w", len(ids), database.Translate(err))
 	}
 	for _, e := range list {

@@ -3,13 +3,17 @@ package provenance
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"maps"
 	"slices"
 	"strconv"
 
+	"github.com/uptrace/bun"
+
 	"verity/claims"
 	"verity/claims/identity"
+	"verity/migrations/database"
 	"verity/provenance/audit"
 )
 
@@ -275,7 +279,7 @@ func (s *Store) claimRows(ctx context.Context, list []*claims.Claim) ([]*ClaimRo
 	if err != nil {
 		return nil, err
 	}
-	cits, err := s.FindCitationsByClaims(ctx, ids)
+	cits, err := s.citationsToExport(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -306,4 +310,41 @@ func (s *Store) claimRows(ctx context.Context, list []*claims.Claim) ([]*ClaimRo
 		}
 	}
 	return rows, nil
+}
+
+// citationsToExport reads the citations of a chunk of claims as the export shows them: by
+// claim, oldest first, each with its source's name alone. The sources are read once each,
+// not joined to every citation, which keeps a chunk's reads small.
+func (s *Store) citationsToExport(ctx context.Context, claimIDs []int64) (map[int64][]*Citation, error) {
+	out := map[int64][]*Citation{}
+	if len(claimIDs) == 0 {
+		return out, nil
+	}
+	var cs []*Citation
+	err := s.scope.Read().NewSelect().Model(&cs).Column("id", "claim_id", "source_id", "attribution", "relation").
+		Where("claim_id IN (?)", bun.List(claimIDs)).Order("id ASC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	ids := map[int64]bool{}
+	for _, c := range cs {
+		ids[c.SourceID] = true
+	}
+	var sources []*Source
+	if len(ids) > 0 {
+		err = s.scope.Read().NewSelect().Model(&sources).Column("id", "name").
+			Where("id IN (?)", bun.List(slices.Collect(maps.Keys(ids)))).Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
+		}
+	}
+	byID := make(map[int64]*Source, len(sources))
+	for _, src := range sources {
+		byID[src.ID] = src
+	}
+	for _, c := range cs {
+		c.Source = byID[c.SourceID]
+		out[c.ClaimID] = append(out[c.ClaimID], c)
+	}
+	return out, nil
 }

@@ -36,6 +36,17 @@ func steppingClock() func() time.Time {
 // and withdraws one, proposes "misleading", and an editor signs it off.
 func reviewedSeedClaim(t *testing.T) *provenance.Graph {
 	t.Helper()
+	db, id := reviewedSeed(t)
+	g, err := provenance.NewStore(db).ClaimGraph(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// reviewedSeed is reviewedSeedClaim's database, and the id of the claim it reviewed.
+func reviewedSeed(t *testing.T) (*database.DB, int64) {
+	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, database.WithClock(steppingClock()))
 	if _, err := seeds.Load(ctx, db, identity.System()); err != nil {
@@ -99,11 +110,7 @@ func reviewedSeedClaim(t *testing.T) *provenance.Graph {
 	move(rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusMisleading,
 		Rationale: "The 2,200 is the UN's figure for 2020; by August 2021 the same team counted more."})
 	move(ed, claims.Transition{Action: claims.ActionSignOff})
-	g, err := ps.ClaimGraph(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
+	return db, c.ID
 }
 
 // golden compares got, indented, with testdata/name, or rewrites the file under -update.
