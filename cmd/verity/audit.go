@@ -49,9 +49,7 @@ func (a *app) auditCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(r); err != nil {
+				if err := a.printJSON(r); err != nil {
 					return err
 				}
 			} else {
@@ -68,6 +66,13 @@ func (a *app) auditCommand() *cobra.Command {
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	verify.Flags().StringVar(&csvFile, "csv", "", "check an audit export (verity export audit, GET /exports/audit.csv) instead of the database")
 	return group("audit", "Work with the audit trail", verify)
+}
+
+// printJSON writes a report as indented JSON on standard output.
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func printReport(a *app, r audit.Report) {
@@ -102,9 +107,7 @@ func (a *app) verifyCSV(name, head string, asJSON bool) error {
 		return fmt.Errorf("%s does not verify: %w (checked %d events before it)", name, err, r.Count)
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := a.printJSON(r); err != nil {
 			return err
 		}
 	} else {

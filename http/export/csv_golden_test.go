@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"iter"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"verity/http/export"
@@ -13,8 +11,8 @@ import (
 	"verity/provenance/audit"
 )
 
-// goldenCSV writes rows as the exports do and compares the file with testdata/name, or
-// rewrites it under -update.
+// goldenCSV writes rows as the exports do and compares the file with testdata/name (see
+// compareGolden).
 func goldenCSV[T any](t *testing.T, name string, header []string, rows iter.Seq2[T, error], record func(T) []string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -36,21 +34,7 @@ func goldenCSV[T any](t *testing.T, name string, header []string, rows iter.Seq2
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./http/export -update to write it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the output (go test ./http/export -update rewrites it; review the diff):\n%s", path, buf.Bytes())
-	}
-	return buf.Bytes()
+	return compareGolden(t, name, buf.Bytes())
 }
 
 // TestGoldenCSVExports pins both exports of the seeded article after a review, on a

@@ -123,21 +123,28 @@ func golden(t *testing.T, name string, got any) []byte {
 	if err := enc.Encode(got); err != nil {
 		t.Fatal(err)
 	}
+	return compareGolden(t, name, buf.Bytes())
+}
+
+// compareGolden compares got with testdata/name, or rewrites the file under -update, and
+// returns got.
+func compareGolden(t *testing.T, name string, got []byte) []byte {
+	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return buf.Bytes()
+		return got
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (run go test ./http/export -update to write it)", err)
 	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the output (go test ./http/export -update rewrites it; review the diff):\n%s", path, buf.Bytes())
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (go test ./http/export -update rewrites it; review the diff):\n%s", path, got)
 	}
-	return buf.Bytes()
+	return got
 }
 
 func TestGoldenClaimReview(t *testing.T) {
