@@ -3,7 +3,7 @@ package export_test
 // Benchmarks of the CSV exports on a real SQLite file: the domain's chunked reads and the
 // CSV writer, to io.Discard, as the routes and the command line run them (less HTTP). Run
 //
-//	go test -run '^$' -bench Export -benchtime 3x ./http/export/
+//	go test -run '^$' -bench Export -benchtime 2x -count 3 -timeout 60m ./http/export/
 //
 // The fixtures are bulk-inserted, bypassing database.Write and the per-row audit events.
 // They measure; they assert nothing about time. Each reports rows/s, MB/s of CSV, and the
