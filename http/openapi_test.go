@@ -440,6 +440,13 @@ func TestOpenAPIConformance(t *testing.T) {
 	head, _ := report["head_hash"].(string)
 	c.do(call{role: admin, method: "GET", path: v1 + "/audit/verify?head=" + head, status: 200})
 
+	// The CSV exports, and a refused filter of each.
+	c.do(call{role: auditor, method: "GET", path: "/exports/audit.csv?article_id=" + articleID + "&bom=1", status: 200})
+	c.do(call{role: editor, method: "GET", path: "/exports/audit.csv?actor=system&from=2020-01-01", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/exports/claims.csv?stage=open&q=people", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/exports/claims.csv?kind=rumour", status: 422, nonconforming: true})
+	c.do(call{role: auditor, method: "GET", path: "/exports/audit.csv?article_id=007", status: 422, nonconforming: true})
+
 	// Users and tokens.
 	c.do(call{role: admin, method: "GET", path: v1 + "/users?role=viewer&limit=5", status: 200})
 	user := c.object(call{role: admin, method: "POST", path: v1 + "/users", status: 201, body: map[string]any{
