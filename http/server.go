@@ -210,6 +210,12 @@ const shutdownGrace = 15 * time.Second
 // a write that cannot finish in time rolls back rather than committing for a client that
 // has been told it failed.
 func (s *Server) bound(c *gin.Context) {
+	if strings.HasPrefix(c.FullPath(), "/exports/") {
+		// An export streams for as long as it has rows and the client reads them (see
+		// streamCSV); its client going away still cancels it.
+		c.Next()
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)

@@ -67,7 +67,7 @@ func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, st
 	root.SetIn(stdin)
 	root.PersistentFlags().StringVar(&a.dsn, "db", envOr(getenv, "VERITY_DB", defaultDB),
 		"database: a SQLite file path or a postgres:// URL (env VERITY_DB)")
-	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand())
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand(), a.exportCommand())
 	a.markStarts(root)
 	root.SetContext(ctx)
 	return root, a

@@ -130,9 +130,21 @@ type Filter struct {
 	Actor    string
 	Action   string
 	From, To time.Time
-	// AfterSeq continues a listing after the last event already seen.
-	AfterSeq int64
-	Limit    int
+	// Entities keeps the events about any of these entities (one entity type, and a query of
+	// its ids as text); none means every entity. Areas above the chain narrow it this way
+	// without the chain reading their tables: provenance passes an article's claims.
+	Entities []Entities
+	// AfterSeq continues a listing after the last event already seen; ThroughSeq, when
+	// positive, ends it at that event (an export stops at the head it started from).
+	AfterSeq   int64
+	ThroughSeq int64
+	Limit      int
+}
+
+// Entities names entities of one type by a query of their ids, for Filter.Entities.
+type Entities struct {
+	Type string
+	IDs  *bun.SelectQuery
 }
 
 // Find lists the events matching f in seq order, after f.AfterSeq and at most f.Limit of
@@ -186,8 +198,19 @@ func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
 	if !f.To.IsZero() {
 		q = q.Where("event.at < ?", f.To.UTC())
 	}
+	if len(f.Entities) > 0 {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			for _, e := range f.Entities {
+				q = q.WhereOr("event.entity_type = ? AND event.entity_id IN (?)", e.Type, e.IDs)
+			}
+			return q
+		})
+	}
 	if f.AfterSeq > 0 {
 		q = q.Where("? > ?", bun.Safe(seq), f.AfterSeq)
+	}
+	if f.ThroughSeq > 0 {
+		q = q.Where("? <= ?", bun.Safe(seq), f.ThroughSeq)
 	}
 	return q.OrderExpr("? ASC", bun.Safe(seq))
 }
