@@ -23,7 +23,7 @@ import (
 func apiRoutes(e *env) gin.RoutesInfo {
 	var out gin.RoutesInfo
 	for _, rt := range e.srv.Routes() {
-		if strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/healthz" {
+		if strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/healthz" || rt.Path == "/readyz" || rt.Path == "/metrics" {
 			out = append(out, rt)
 		}
 	}

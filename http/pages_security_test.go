@@ -124,7 +124,7 @@ func TestPageRoutes(t *testing.T) {
 	}
 	seen := 0
 	for _, rt := range e.srv.Routes() {
-		if strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/healthz" {
+		if strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/healthz" || rt.Path == "/readyz" || rt.Path == "/metrics" {
 			continue
 		}
 		seen++
