@@ -197,6 +197,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	defer s.books.wait() // the last uses are recorded before the database closes
+	return serveUntil(ctx, srv, ln, shutdownGrace, s.logger)
+}
+
+// serveUntil answers requests with srv on ln until ctx is done, then stops taking new
+// connections and waits up to grace for requests in flight.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, logger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -204,10 +211,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.logger.Info("shutting down", "grace", shutdownGrace)
-	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	logger.Info("shutting down", "addr", ln.Addr().String(), "grace", grace)
+	shutCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	defer s.books.wait() // the last uses are recorded before the database closes
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -82,6 +82,21 @@ func (c *rawConn) closedByServer() {
 	}
 }
 
+// firstClaim returns the id of the first claim the server lists.
+func firstClaim(t *testing.T, c *apiClient) string {
+	t.Helper()
+	_, raw := c.mustCall(t, 200, "GET", "/api/v1/claims?limit=1", nil)
+	var page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &page); err != nil || len(page.Data) != 1 {
+		t.Fatalf("claims: %s", raw)
+	}
+	return page.Data[0].ID
+}
+
 func jsonRequest(method, path, token, body string) string {
 	return fmt.Sprintf("%s %s HTTP/1.1\r\nHost: verity\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		method, path, token, len(body), body)
@@ -99,16 +114,7 @@ func TestSlowClientsStallNobody(t *testing.T) {
 	server := startServer(t, dsn)
 	token := adminToken(t, dsn)
 	admin := newAPIClient(server.base, token, 2)
-	_, raw := admin.mustCall(t, 200, "GET", "/api/v1/claims?limit=1", nil)
-	var page struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &page); err != nil || len(page.Data) != 1 {
-		t.Fatalf("claims: %s", raw)
-	}
-	claim := page.Data[0].ID
+	claim := firstClaim(t, admin)
 
 	idlers := make([]*rawConn, idle)
 	for i := range idlers {
@@ -193,16 +199,7 @@ func TestOversizedRequestsAreRefused(t *testing.T) {
 		return r.HeadHash
 	}
 	before := head()
-	_, raw := admin.mustCall(t, 200, "GET", "/api/v1/claims?limit=1", nil)
-	var page struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &page); err != nil || len(page.Data) != 1 {
-		t.Fatalf("claims: %s", raw)
-	}
-	claim := page.Data[0].ID
+	claim := firstClaim(t, admin)
 
 	t.Run("headers over 64 KiB", func(t *testing.T) {
 		c := dialRaw(t, server.base)
