@@ -137,6 +137,14 @@ func FuzzClaimQuantities(f *testing.F) {
 			t.Fatalf("%s: accepted as %s (%v)", body, w.Body.String(), err)
 		}
 		g := got.Quantities[0]
+		// The text as the JSON carried it: encoding/json sends invalid UTF-8 as U+FFFD.
+		var sent struct {
+			Quantities []struct{ Qualifier, Unit string } `json:"quantities"`
+		}
+		if err := json.Unmarshal(body, &sent); err != nil {
+			t.Fatal(err)
+		}
+		unit, qualifier = sent.Quantities[0].Unit, sent.Quantities[0].Qualifier
 		if g.Unit != norm.NFC.String(unit) || g.Qualifier != norm.NFC.String(qualifier) || g.AsOf != asOf {
 			t.Fatalf("%s: stored as %+v", body, g)
 		}
