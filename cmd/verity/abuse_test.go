@@ -97,6 +97,21 @@ func firstClaim(t *testing.T, c *apiClient) string {
 	return page.Data[0].ID
 }
 
+// evidenceUpload returns the request line and headers, and the multipart body, of an
+// evidence upload with attachment to claim.
+func evidenceUpload(claim, token string, attachment []byte) (head, body string) {
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("stance", "supports")
+	mw.WriteField("title", "A scan")
+	fw, _ := mw.CreateFormFile("attachment", "scan.txt")
+	fw.Write(attachment)
+	mw.Close()
+	head = fmt.Sprintf("POST /api/v1/claims/%s/evidence HTTP/1.1\r\nHost: verity\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		claim, token, mw.FormDataContentType(), form.Len())
+	return head, form.String()
+}
+
 func jsonRequest(method, path, token, body string) string {
 	return fmt.Sprintf("%s %s HTTP/1.1\r\nHost: verity\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		method, path, token, len(body), body)
@@ -134,17 +149,10 @@ func TestSlowClientsStallNobody(t *testing.T) {
 		bodies[i].send(req[:half])
 		rests[i] = req[half:]
 	}
-	var form bytes.Buffer
-	mw := multipart.NewWriter(&form)
-	mw.WriteField("stance", "supports")
-	mw.WriteField("title", "A scan")
-	fw, _ := mw.CreateFormFile("attachment", "scan.txt")
-	fw.Write(bytes.Repeat([]byte("scanned page "), 4096))
-	mw.Close()
+	head, form := evidenceUpload(claim, token, bytes.Repeat([]byte("scanned page "), 4096))
 	upload := dialRaw(t, server.base)
-	upload.send(fmt.Sprintf("POST /api/v1/claims/%s/evidence HTTP/1.1\r\nHost: verity\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-		claim, token, mw.FormDataContentType(), form.Len()))
-	upload.send(form.String()[:form.Len()/2])
+	upload.send(head)
+	upload.send(form[:len(form)/2])
 
 	// Everyone else is served while all of those wait: reads, and a write, which would queue
 	// behind any slow client that held the writer.
@@ -165,7 +173,7 @@ func TestSlowClientsStallNobody(t *testing.T) {
 			t.Errorf("slow body: %d %s", resp.StatusCode, body)
 		}
 	}
-	upload.send(form.String()[form.Len()/2:])
+	upload.send(form[len(form)/2:])
 	if resp, body := upload.response(); resp.StatusCode != 201 {
 		t.Errorf("slow upload: %d %s", resp.StatusCode, body)
 	}
@@ -231,15 +239,9 @@ func TestOversizedRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("an attachment over --max-upload-bytes", func(t *testing.T) {
-		var form bytes.Buffer
-		mw := multipart.NewWriter(&form)
-		mw.WriteField("stance", "supports")
-		fw, _ := mw.CreateFormFile("attachment", "scan.txt")
-		fw.Write(bytes.Repeat([]byte("x"), 5000))
-		mw.Close()
+		head, form := evidenceUpload(claim, token, bytes.Repeat([]byte("x"), 5000))
 		c := dialRaw(t, server.base)
-		c.sendAll(fmt.Sprintf("POST /api/v1/claims/%s/evidence HTTP/1.1\r\nHost: verity\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
-			claim, token, mw.FormDataContentType(), form.Len(), form.String()))
+		c.sendAll(head, form)
 		if resp, body := c.response(); resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("%d %.200s, want 413", resp.StatusCode, body)
 		}
