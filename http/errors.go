@@ -51,7 +51,7 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case kindTimeout, kindNotConfigured:
+	case kindTimeout, kindNotConfigured, kindNotReady:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

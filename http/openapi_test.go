@@ -114,7 +114,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			if err := json.Unmarshal(body, &op); err != nil {
 				t.Fatal(err)
 			}
-			public := !strings.HasPrefix(path, "/api/v1/") && !strings.HasPrefix(path, "/exports/")
+			// The probes and this document need no token; the API, the exports and the metrics do.
+			public := !strings.HasPrefix(path, "/api/v1/") && !strings.HasPrefix(path, "/exports/") && path != "/metrics"
 			switch {
 			case public && (op.Security == nil || len(*op.Security) != 0):
 				t.Errorf("%s needs no token, but the document does not say security: []", key)
@@ -322,6 +323,10 @@ func TestOpenAPIConformance(t *testing.T) {
 	// Public routes.
 	c.do(call{method: "GET", path: "/healthz", status: 200})
 	c.do(call{method: "GET", path: "/api/openapi.json", status: 200})
+	c.do(call{method: "GET", path: "/readyz", status: 200})
+	c.do(call{role: auditor, method: "GET", path: "/metrics", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/metrics", status: 403})
+	c.do(call{method: "GET", path: "/metrics", status: 401, nonconforming: true})
 
 	// Articles.
 	body := "Officials said at least 12 people died on 26 August. A second blast followed."

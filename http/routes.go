@@ -27,6 +27,8 @@ func (s *Server) routes() {
 		}
 	}
 	r("GET", "/healthz", public, s.health)
+	r("GET", "/readyz", public, s.ready)
+	r("GET", "/metrics", audits, s.scrape)
 	r("GET", "/api/openapi.json", public, s.openAPI)
 
 	const api = "/api/v1"

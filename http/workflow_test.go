@@ -87,6 +87,8 @@ func TestRoleMatrix(t *testing.T) {
 		"POST /api/v1/users/:id/tokens":                "admin",
 		"DELETE /api/v1/users/:id/tokens/:token_id":    "admin",
 		"GET /healthz":                                 "public",
+		"GET /readyz":                                  "public",
+		"GET /metrics":                                 "audit",
 		"GET /api/openapi.json":                        "public",
 	}
 	routes := apiRoutes(e)

@@ -46,8 +46,9 @@ func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
 	// The head row advances in the same transaction as every append, so the chain must reach
 	// exactly the head read here: a chain that ends before it has lost its newest events.
 	var h head
-	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
-		return Report{}, database.Translate(err)
+	var err error
+	if h.Seq, h.Hash, err = ReadHead(ctx, db); err != nil {
+		return Report{}, err
 	}
 	var r Report
 	var prevHash string
@@ -113,6 +114,16 @@ func finish(r Report, knownHead string, found bool) Report {
 		r.Reason = "the known head is not in the chain: events after it were removed or the head is wrong"
 	}
 	return r
+}
+
+// ReadHead returns the sequence number and hash of the newest event in the chain (0 and ""
+// before the first), as the head row records it.
+func ReadHead(ctx context.Context, db bun.IDB) (seq int64, hash string, err error) {
+	var h head
+	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
+		return 0, "", database.Translate(err)
+	}
+	return h.Seq, h.Hash, nil
 }
 
 // IsHash reports whether s has the form of an event hash: 64 lowercase hex digits.
