@@ -123,6 +123,30 @@ func BenchmarkReanchorAll(b *testing.B) {
 			}
 		})
 	})
+	// Many claims quoting one short string that the new body holds a million times, never at
+	// a boundary: each must not scan every occurrence again.
+	for _, q := range []string{"b", "ba"} {
+		b.Run("a body rewritten as ab repeated, 200 claims quoting "+q, func(b *testing.B) {
+			old, olds := manyClaimsQuoting(q, 200)
+			body := strings.Repeat("ab", MaxBodyBytes/2)
+			loop(b, func() {
+				rs, err := ReanchorAll(ctx, old, body, olds)
+				if err != nil || rs[0].Found || rs[199].Found {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+	b.Run("a body rewritten as ab repeated and one whole b at its end, 200 claims quoting b", func(b *testing.B) {
+		old, olds := manyClaimsQuoting("b", 200)
+		body := strings.Repeat("ab", MaxBodyBytes/2-2) + " b"
+		loop(b, func() {
+			rs, err := ReanchorAll(ctx, old, body, olds)
+			if err != nil || !rs[0].Found || !rs[199].Found {
+				b.Fatal(err)
+			}
+		})
+	})
 	b.Run("every quote removed", func(b *testing.B) {
 		old, quotes, starts := benchProse(MaxBodyBytes, true)
 		olds := pickClaims(b, old, quotes, starts, 200)
@@ -183,4 +207,23 @@ func BenchmarkLocate(b *testing.B) {
 			}
 		})
 	})
+}
+
+// manyClaimsQuoting returns a body of about MaxBodyBytes in which q is a whole word every
+// few hundred bytes, and n anchors of q spread evenly over it.
+func manyClaimsQuoting(q string, n int) (string, []Anchor) {
+	var b strings.Builder
+	var starts []int
+	for b.Len() < MaxBodyBytes-512 {
+		b.WriteString(strings.Repeat("some words of filler text ", 12))
+		starts = append(starts, b.Len())
+		b.WriteString(q + " ")
+	}
+	body := b.String()
+	olds := make([]Anchor, n)
+	for i := range olds {
+		s := starts[i*len(starts)/n]
+		olds[i] = anchorAt(body, s, s+len(q), s)
+	}
+	return body, olds
 }

@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"index/suffixarray"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,13 +65,27 @@ type reanchorer struct {
 	// there are enough of them, sa indexes the new body to answer the rest.
 	wideSearches int
 	sa           *suffixarray.Index
+	// wholeOcc memoises, per distinct quote searched for more than once or far, the byte
+	// offsets of its occurrences in the new body that start and end at boundaries, sorted:
+	// many claims quoting one string that occurs everywhere, but nowhere whole (2 MiB of
+	// "abab…" and 200 claims quoting "b"), cost one pass of the body, not one each.
+	// wholeEntries counts what it holds, bounded by maxMemoised.
+	wholeOcc     map[string][]int32
+	wholeEntries int
+	searched     map[string]int
+	// work counts the bytes and occurrences the searches went through, for the tests that
+	// check the cost stays near-linear.
+	work int
 	// The bodies agree on code points [0, samePrefix) and from oldChangeEnd in the old body
 	// (oldChangeEnd+delta in the new one) to the end.
 	samePrefix, oldChangeEnd, delta int
 }
 
 func newReanchorer(oldBody, newBody string) *reanchorer {
-	r := &reanchorer{old: oldBody, new: newBody, oldIx: newRuneIndex(oldBody), newIx: newRuneIndex(newBody), bounds: newBoundaries(newBody)}
+	r := &reanchorer{
+		old: oldBody, new: newBody, oldIx: newRuneIndex(oldBody), newIx: newRuneIndex(newBody), bounds: newBoundaries(newBody),
+		wholeOcc: map[string][]int32{}, searched: map[string]int{},
+	}
 	p := commonPrefixBytes(oldBody, newBody)
 	s := commonSuffixBytes(oldBody[p:], newBody[p:])
 	r.samePrefix = r.oldIx.cpOf(p)
@@ -197,13 +212,17 @@ func (r *reanchorer) wholeInOld(a Anchor) bool {
 // that occurs more than maxIndexed times is scanned for all the same; once maxExaminedNear
 // of its occurrences nearest the expected place are ranked, and one of them counts, the best
 // of those is taken, so that a quote occurring everywhere in a repetitive body costs bounded
-// work however many claims quote it.
+// work however many claims quote it. A quote searched for a second time, or past nearRadius,
+// has its whole occurrences listed once (see reanchorer.wholeOcc) and later searches for it
+// rank the nearest of those alone; maxMemoised bounds the offsets kept over all quotes
+// (4 bytes each; a quote of a 2 MiB body has at most a million whole occurrences).
 const (
 	searchRadius     = 4096
 	nearRadius       = 64 << 10
 	suffixArrayAfter = 64
 	maxIndexed       = 4096
 	maxExaminedNear  = 4096
+	maxMemoised      = 2 << 20
 )
 
 // search returns the byte offset in the new body of the best occurrence of a's quote (see
@@ -215,6 +234,14 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 		return 0, false, nil
 	}
 	sel := newSelector(a)
+	r.searched[q]++
+	if occ, ok := r.wholeOcc[q]; ok || r.searched[q] > 1 {
+		if !ok {
+			occ = r.listWhole(q)
+		}
+		b, found := r.nearestBest(occ, sel, len(q), hint)
+		return b, found, nil
+	}
 	best, bestFull, bestScore, bestDist, found := 0, false, 0, 0, false
 	consider := func(j int) {
 		if !r.bounds.valid(j) || !r.bounds.valid(j+len(q)) {
@@ -228,6 +255,7 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 	}
 	examined := 0
 	scan := func(from, to int) {
+		r.work += max(0, to-from)
 		// A window wider than the ones before can hold many more occurrences: stop inside it.
 		for i := from; i < to && !(found && examined >= 2*maxExaminedNear); {
 			j := indexIn(text, q, i, to)
@@ -253,12 +281,8 @@ func (r *reanchorer) search(ctx context.Context, a Anchor, hint int) (int, bool,
 			return 0, false, err
 		}
 		if radius > nearRadius && radius/2 <= nearRadius {
-			if occ, ok := r.indexed(q); ok {
-				for _, j := range occ {
-					consider(j)
-				}
-				return best, found, nil
-			}
+			b, found := r.nearestBest(r.listWhole(q), sel, len(q), hint)
+			return b, found, nil
 		}
 		nlo, nhi := max(0, hint-radius), min(starts, hint+radius)
 		scan(nlo, lo)
@@ -288,6 +312,85 @@ func (r *reanchorer) indexed(q string) ([]int, bool) {
 	}
 	occ := r.sa.Lookup([]byte(q), maxIndexed+1)
 	return occ, len(occ) <= maxIndexed
+}
+
+// listWhole returns the byte offsets, sorted, of the occurrences of q in the new body that
+// start and end at boundaries: from the memo, else from the suffix array when q is rare
+// enough for it, else from one scan of the body that skips runs of ASCII letters and digits
+// (no occurrence starts inside one). It keeps the list for the next claim quoting q while
+// the memo has room.
+func (r *reanchorer) listWhole(q string) []int32 {
+	if occ, ok := r.wholeOcc[q]; ok {
+		return occ
+	}
+	text := r.new
+	var out []int32
+	keep := func(j int) {
+		if r.bounds.valid(j) && r.bounds.valid(j+len(q)) {
+			out = append(out, int32(j))
+		}
+	}
+	if occ, ok := r.indexed(q); ok {
+		r.work += len(occ)
+		for _, j := range occ {
+			keep(j)
+		}
+		slices.Sort(out)
+	} else {
+		r.work += len(text)
+		for i := 0; i <= len(text)-len(q); {
+			j := indexIn(text, q, i, len(text))
+			if j < 0 {
+				break
+			}
+			if j > 0 && isASCIIAlnum(text[j-1]) && isASCIIAlnum(text[j]) {
+				for j++; j < len(text) && isASCIIAlnum(text[j]); j++ {
+				}
+				i = j
+				continue
+			}
+			keep(j)
+			i = j + 1
+		}
+	}
+	if r.wholeEntries+len(out) <= maxMemoised {
+		r.wholeOcc[q] = out
+		r.wholeEntries += len(out)
+	}
+	return out
+}
+
+// nearestBest ranks the whole occurrences occ of a quote n bytes long, nearest to hint first,
+// and returns the best (see better): all of them when there are at most maxIndexed, else the
+// maxExaminedNear nearest. It stops early once a full match is nearer than what is left.
+func (r *reanchorer) nearestBest(occ []int32, sel selector, n, hint int) (int, bool) {
+	limit := len(occ)
+	if limit > maxIndexed {
+		limit = maxExaminedNear
+	}
+	right, _ := slices.BinarySearch(occ, int32(hint))
+	left := right - 1
+	best, bestFull, bestScore, bestDist, found := 0, false, 0, 0, false
+	for examined := 0; examined < limit && (left >= 0 || right < len(occ)); examined++ {
+		var j int
+		if right >= len(occ) || left >= 0 && hint-int(occ[left]) <= int(occ[right])-hint {
+			j = int(occ[left])
+			left--
+		} else {
+			j = int(occ[right])
+			right++
+		}
+		d := abs(j - hint)
+		if bestFull && d > bestDist {
+			break // every occurrence left is farther than a full match
+		}
+		r.work++
+		full, score := sel.rank(r.new, j, j+n)
+		if !found || better(full, score, d, j, bestFull, bestScore, bestDist, best) {
+			best, bestFull, bestScore, bestDist, found = j, full, score, d, true
+		}
+	}
+	return best, found
 }
 
 // better reports whether an occurrence at offset j, at distance d from where it is expected,

@@ -178,6 +178,47 @@ func TestReanchorAllOnARepetitiveBodyRewrittenEverywhere(t *testing.T) {
 	}
 }
 
+// TestReanchorAllWorkIsNearLinearForOneQuoteOfManyClaims counts the bytes and occurrences
+// the searches go through when 200 claims quote one short string that the new body holds
+// everywhere but rarely or never whole: one pass of the body for them all, not one each.
+func TestReanchorAllWorkIsNearLinearForOneQuoteOfManyClaims(t *testing.T) {
+	const claims = 200
+	abab := strings.Repeat("ab", MaxBodyBytes/2-2)
+	tests := []struct {
+		name, quote, body string
+		at                int // the byte offset every claim is found at, or -1
+	}{
+		{"b, never whole", "b", abab + "ab", -1},
+		{"ba, never whole", "ba", abab + "ab", -1},
+		{"b, whole once at the end", "b", abab + " b", len(abab) + 1},
+		{"ba, whole once at the start", "ba", "ba " + abab[3:], 0},
+		{"b, whole once in the middle", "b", abab[:len(abab)/2] + " b " + abab[len(abab)/2+3:], len(abab)/2 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, olds := manyClaimsQuoting(tt.quote, claims)
+			r := newReanchorer(old, tt.body)
+			for i, a := range olds {
+				got, err := r.reanchor(context.Background(), a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Found != (tt.at >= 0) || !got.Changed {
+					t.Fatalf("claim %d: %+v", i, got)
+				}
+				if got.Found && got.Anchor.Start != tt.at {
+					t.Fatalf("claim %d found at %d, want %d", i, got.Anchor.Start, tt.at)
+				}
+			}
+			// A scan of the body for every claim would be 200 times its length.
+			if limit := 4*len(tt.body) + 100*claims; r.work > limit {
+				t.Errorf("the searches went through %d bytes and occurrences, want at most %d (%.1f bodies)",
+					r.work, limit, float64(r.work)/float64(len(tt.body)))
+			}
+		})
+	}
+}
+
 func TestReanchorAllSearchesForAnchorsOfEarlierRevisions(t *testing.T) {
 	rev1 := "The group had 2,200 fighters in 2020."
 	stale := mustLocate(t, rev1, "2,200 fighters", 14)
@@ -236,11 +277,16 @@ func FuzzReanchorAll(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rs, err := ReanchorAll(context.Background(), oldBody, newBody, []Anchor{old})
+		// The same anchor twice: the second search is answered from the first's list of whole
+		// occurrences, and must agree with the first.
+		rs, err := ReanchorAll(context.Background(), oldBody, newBody, []Anchor{old, old})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := rs[0]
+		if rs[1] != r {
+			t.Fatalf("the same anchor re-anchored twice: %+v, then %+v", r, rs[1])
+		}
 		if !r.Found {
 			if r.Anchor != old || !r.Changed {
 				t.Fatalf("orphan %+v, want the old anchor, changed", r)

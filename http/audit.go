@@ -33,18 +33,8 @@ func rawOrNull(s string) json.RawMessage {
 
 func (s *Server) listAudit(c *gin.Context) error {
 	q := newQuery(c)
-	f := audit.Filter{
-		EntityType: q.str("entity_type"),
-		EntityID:   q.str("entity_id"),
-		Actor:      q.str("actor"),
-		Action:     q.str("action"),
-		From:       q.time("from"),
-		To:         q.time("to"),
-	}
+	f := auditFilter(q)
 	p := q.page(1)
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		q.fields.Add("to", "must be after from")
-	}
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -62,6 +52,22 @@ func (s *Server) listAudit(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, newPage(p, out, more, func(e AuditEventResponse) []int64 { return []int64{e.Seq} }))
 	return nil
+}
+
+// auditFilter reads the filters of the audit listing and its export.
+func auditFilter(q *query) audit.Filter {
+	f := audit.Filter{
+		EntityType: q.str("entity_type"),
+		EntityID:   q.str("entity_id"),
+		Actor:      q.str("actor"),
+		Action:     q.str("action"),
+		From:       q.time("from"),
+		To:         q.time("to"),
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		q.fields.Add("to", "must be after from")
+	}
+	return f
 }
 
 // verifyAudit recomputes the chain. With ?head=HASH it also proves that a head noted

@@ -159,7 +159,7 @@ func headOnly(c *gin.Context) {
 	w := &headWriter{ResponseWriter: c.Writer}
 	c.Writer = w
 	c.Next()
-	if h := w.Header(); h.Get("Content-Length") == "" && w.Status() != http.StatusNotModified {
+	if h := w.Header(); h.Get("Content-Length") == "" && w.Status() != http.StatusNotModified && !c.GetBool(streamedKey) {
 		h.Set("Content-Length", strconv.Itoa(w.n))
 	}
 }

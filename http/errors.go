@@ -51,7 +51,7 @@ func statusOf(k fault.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case kindTimeout, kindNotConfigured:
+	case kindTimeout, kindNotConfigured, kindNotReady:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -122,7 +122,7 @@ func problemOf(err error, instance string) Problem {
 // connection is cut, so that the client sees a broken transfer instead of a short file
 // that looks whole.
 func (s *Server) writeError(c *gin.Context, err error) {
-	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil || errors.Is(err, errAnswerLost) {
 		// The client went away; nobody reads an answer, and nothing failed on our side.
 		c.AbortWithStatus(statusClientClosedRequest)
 		return

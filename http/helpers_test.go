@@ -36,7 +36,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db := dbtest.Open(t)
+	return newEnvWith(t)
+}
+
+// newEnvWith is newEnv over a database opened with opts.
+func newEnvWith(t testing.TB, opts ...database.Option) *env {
+	t.Helper()
+	db := dbtest.Open(t, opts...)
 	ctx := context.Background()
 	seed, err := seeds.Load(ctx, db, identity.System())
 	if err != nil {

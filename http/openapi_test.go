@@ -114,7 +114,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			if err := json.Unmarshal(body, &op); err != nil {
 				t.Fatal(err)
 			}
-			public := !strings.HasPrefix(path, "/api/v1/")
+			// The probes and this document need no token; the API, the exports and the metrics do.
+			public := !strings.HasPrefix(path, "/api/v1/") && !strings.HasPrefix(path, "/exports/") && path != "/metrics"
 			switch {
 			case public && (op.Security == nil || len(*op.Security) != 0):
 				t.Errorf("%s needs no token, but the document does not say security: []", key)
@@ -322,6 +323,10 @@ func TestOpenAPIConformance(t *testing.T) {
 	// Public routes.
 	c.do(call{method: "GET", path: "/healthz", status: 200})
 	c.do(call{method: "GET", path: "/api/openapi.json", status: 200})
+	c.do(call{method: "GET", path: "/readyz", status: 200})
+	c.do(call{role: auditor, method: "GET", path: "/metrics", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/metrics", status: 403})
+	c.do(call{method: "GET", path: "/metrics", status: 401, nonconforming: true})
 
 	// Articles.
 	body := "Officials said at least 12 people died on 26 August. A second blast followed."
@@ -449,6 +454,13 @@ func TestOpenAPIConformance(t *testing.T) {
 	report := c.object(call{role: auditor, method: "GET", path: v1 + "/audit/verify", status: 200})
 	head, _ := report["head_hash"].(string)
 	c.do(call{role: admin, method: "GET", path: v1 + "/audit/verify?head=" + head, status: 200})
+
+	// The CSV exports, and a refused filter of each.
+	c.do(call{role: auditor, method: "GET", path: "/exports/audit.csv?article_id=" + articleID + "&bom=1", status: 200})
+	c.do(call{role: editor, method: "GET", path: "/exports/audit.csv?actor=system&from=2020-01-01", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/exports/claims.csv?stage=open&q=people", status: 200})
+	c.do(call{role: viewer, method: "GET", path: "/exports/claims.csv?kind=rumour", status: 422, nonconforming: true})
+	c.do(call{role: auditor, method: "GET", path: "/exports/audit.csv?article_id=007", status: 422, nonconforming: true})
 
 	// Users and tokens.
 	c.do(call{role: admin, method: "GET", path: v1 + "/users?role=viewer&limit=5", status: 200})

@@ -18,12 +18,19 @@ import (
 	"verity/claims/identity"
 )
 
-// apiRoutes lists the routes of the JSON API and the probes, which the OpenAPI document and
-// the API's role matrix cover; the reviewer pages have tests of their own.
+// isAPIRoute tells the routes of the JSON API, the exports, the metrics and the probes, which
+// the OpenAPI document and the API's role matrix cover, from the reviewer pages, which have
+// tests of their own.
+func isAPIRoute(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/exports/") ||
+		path == "/healthz" || path == "/readyz" || path == "/metrics"
+}
+
+// apiRoutes lists the routes isAPIRoute names.
 func apiRoutes(e *env) gin.RoutesInfo {
 	var out gin.RoutesInfo
 	for _, rt := range e.srv.Routes() {
-		if strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/healthz" {
+		if isAPIRoute(rt.Path) {
 			out = append(out, rt)
 		}
 	}

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 		review = identity.Review
 		edit   = identity.Edit
 		audits = identity.Audit
+		export = identity.ExportAudit
 		admin  = identity.Administer
 	)
 	r := func(method, path string, right identity.Right, h func(*gin.Context) error) {
@@ -26,6 +27,8 @@ func (s *Server) routes() {
 		}
 	}
 	r("GET", "/healthz", public, s.health)
+	r("GET", "/readyz", public, s.ready)
+	r("GET", "/metrics", audits, s.scrape)
 	r("GET", "/api/openapi.json", public, s.openAPI)
 
 	const api = "/api/v1"
@@ -63,6 +66,9 @@ func (s *Server) routes() {
 
 	r("GET", api+"/audit", audits, s.listAudit)
 	r("GET", api+"/audit/verify", audits, s.verifyAudit)
+
+	r("GET", "/exports/audit.csv", export, s.exportAudit)
+	r("GET", "/exports/claims.csv", read, s.exportClaims)
 
 	r("GET", api+"/users", admin, s.listUsers)
 	r("POST", api+"/users", admin, s.createUser)

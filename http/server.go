@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -46,6 +47,9 @@ type Server struct {
 	sessionPolicy identity.SessionPolicy
 	// handler is the engine behind the cross-origin check that refuses forged form posts.
 	handler http.Handler
+	// metrics counts requests and group commits; metricsHandler serves them.
+	metrics        *Metrics
+	metricsHandler http.Handler
 }
 
 // Deps are what the server is built from; main wires them.
@@ -70,6 +74,9 @@ type Deps struct {
 	Publisher export.Publisher
 	// RequestTimeout bounds the work of one request; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Metrics are what /metrics serves; nil means a registry of the server's own, without
+	// the group commits (those need NewMetrics's observer given to database.Open).
+	Metrics *Metrics
 }
 
 // DefaultRequestTimeout bounds the work of one request. It stays well inside the server's
@@ -106,6 +113,12 @@ func NewServer(d Deps) *Server {
 		limits = DefaultLoginLimits()
 	}
 	s.logins = newLoginLimiter(limits, time.Now)
+	s.metrics = d.Metrics
+	if s.metrics == nil {
+		s.metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	s.metrics.watch(d.DB)
+	s.metricsHandler = s.metrics.handler(d.Logger)
 	e := gin.New()
 	// Verity is reached directly or through a proxy the operator configures later; until
 	// then no forwarded header is believed.
@@ -114,7 +127,7 @@ func NewServer(d Deps) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverPanics, s.requestID, s.logRequests, s.bound, s.authenticate)
+	e.Use(s.metrics.observeRequests, s.recoverPanics, s.requestID, s.logRequests, s.bound, s.authenticate)
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, fault.New(fault.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -184,6 +197,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	defer s.books.wait() // the last uses are recorded before the database closes
+	return serveUntil(ctx, srv, ln, shutdownGrace, s.logger)
+}
+
+// serveUntil answers requests with srv on ln until ctx is done, then stops taking new
+// connections and waits up to grace for requests in flight.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, logger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -191,10 +211,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.logger.Info("shutting down", "grace", shutdownGrace)
-	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	logger.Info("shutting down", "addr", ln.Addr().String(), "grace", grace)
+	shutCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	defer s.books.wait() // the last uses are recorded before the database closes
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -210,6 +229,12 @@ const shutdownGrace = 15 * time.Second
 // a write that cannot finish in time rolls back rather than committing for a client that
 // has been told it failed.
 func (s *Server) bound(c *gin.Context) {
+	if strings.HasPrefix(c.FullPath(), "/exports/") {
+		// An export streams for as long as it has rows and the client reads them (see
+		// streamCSV); its client going away still cancels it.
+		c.Next()
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)

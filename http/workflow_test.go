@@ -43,6 +43,7 @@ func TestRoleMatrix(t *testing.T) {
 		"review": {reviewer, editor, admin},
 		"edit":   {editor, admin},
 		"audit":  {auditor, admin},
+		"export": {editor, auditor, admin},
 		"admin":  {admin},
 	}
 	matrix := map[string]string{
@@ -76,6 +77,8 @@ func TestRoleMatrix(t *testing.T) {
 		"POST /api/v1/sources/:id/derivations":         "edit",
 		"GET /api/v1/audit":                            "audit",
 		"GET /api/v1/audit/verify":                     "audit",
+		"GET /exports/audit.csv":                       "export",
+		"GET /exports/claims.csv":                      "read",
 		"GET /api/v1/users":                            "admin",
 		"POST /api/v1/users":                           "admin",
 		"GET /api/v1/users/:id":                        "admin",
@@ -84,6 +87,8 @@ func TestRoleMatrix(t *testing.T) {
 		"POST /api/v1/users/:id/tokens":                "admin",
 		"DELETE /api/v1/users/:id/tokens/:token_id":    "admin",
 		"GET /healthz":                                 "public",
+		"GET /readyz":                                  "public",
+		"GET /metrics":                                 "audit",
 		"GET /api/openapi.json":                        "public",
 	}
 	routes := apiRoutes(e)

@@ -21,7 +21,7 @@ var files embed.FS
 func Files(dir string) (fs.FS, error) { return fs.Sub(files, dir) }
 
 // migrationSet reads the migrations of db's dialect.
-func migrationSet(db *bun.DB) (*migrate.Migrations, error) {
+func migrationSet(db bun.IDB) (*migrate.Migrations, error) {
 	dir := "sqlite"
 	if db.Dialect().Name() == dialect.PG {
 		dir = "postgres"
@@ -79,35 +79,56 @@ type Migration struct {
 }
 
 // Status lists every known migration with whether it is applied. It changes nothing, not
-// even on a database that was never migrated.
-func Status(ctx context.Context, db *bun.DB) ([]Migration, error) {
+// even on a database that was never migrated, and only reads, through any handle: a pool of
+// readers will do, so that readiness probes need not wait for the writer.
+func Status(ctx context.Context, db bun.IDB) ([]Migration, error) {
 	set, err := migrationSet(db)
 	if err != nil {
 		return nil, err
 	}
-	all := set.Sorted()
 	exists, err := bookkeepingExists(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("read migration status: %w", err)
 	}
 	// Without the bookkeeping table nothing was ever applied.
+	applied := map[string]bool{}
 	if exists {
-		m := migrate.NewMigrator(db, set)
-		if all, err = m.MigrationsWithStatus(ctx); err != nil {
-			return nil, err
+		var names []string
+		if err := db.NewSelect().Table("bun_migrations").Column("name").Scan(ctx, &names); err != nil {
+			return nil, fmt.Errorf("read migration status: %w", err)
+		}
+		for _, n := range names {
+			applied[n] = true
 		}
 	}
+	all := set.Sorted()
 	out := make([]Migration, 0, len(all))
 	for _, mig := range all {
-		out = append(out, Migration{Name: mig.Name + "_" + mig.Comment, Applied: mig.IsApplied()})
+		out = append(out, Migration{Name: mig.Name + "_" + mig.Comment, Applied: applied[mig.Name]})
 	}
 	return out, nil
+}
+
+// Pending lists the migrations this build knows that db has not applied, oldest first
+// (see Status).
+func Pending(ctx context.Context, db bun.IDB) ([]string, error) {
+	all, err := Status(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, m := range all {
+		if !m.Applied {
+			pending = append(pending, m.Name)
+		}
+	}
+	return pending, nil
 }
 
 // bookkeepingExists asks the catalogue whether bun/migrate's table is there, so that any
 // other failure (no permission, a locked file) is reported rather than read as "never
 // migrated".
-func bookkeepingExists(ctx context.Context, db *bun.DB) (bool, error) {
+func bookkeepingExists(ctx context.Context, db bun.IDB) (bool, error) {
 	var n int
 	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bun_migrations'"
 	if db.Dialect().Name() == dialect.PG {

@@ -44,6 +44,10 @@ const (
 	Edit Right = "edit"
 	// Audit: read and verify the audit trail.
 	Audit Right = "audit"
+	// ExportAudit: download the audit trail as a spreadsheet (issue 9 names auditors, editors
+	// and admins): editors answer for the desk's records and hand them to outside auditors,
+	// without the right to browse and verify the trail through the API.
+	ExportAudit Right = "export_audit"
 	// Administer: users and API tokens.
 	Administer Right = "administer"
 )
@@ -56,11 +60,11 @@ func (r Role) Rights() []Right {
 	case RoleReviewer:
 		return []Right{Read, Review}
 	case RoleEditor:
-		return []Right{Read, Review, Edit}
+		return []Right{Read, Review, Edit, ExportAudit}
 	case RoleAuditor:
-		return []Right{Read, Audit}
+		return []Right{Read, Audit, ExportAudit}
 	case RoleAdmin:
-		return []Right{Read, Review, Edit, Audit, Administer}
+		return []Right{Read, Review, Edit, Audit, ExportAudit, Administer}
 	}
 	return nil
 }

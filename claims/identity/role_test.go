@@ -11,17 +11,18 @@ import (
 
 func TestRoleRights(t *testing.T) {
 	// The one table of roles and rights: viewers and auditors write nothing, reviewers
-	// review, editors also edit, auditors alone (with admins) audit, admins do everything.
+	// review, editors also edit, auditors alone (with admins) audit, auditors and editors
+	// export the trail, admins do everything.
 	want := map[identity.Role][]identity.Right{
 		identity.RoleViewer:   {identity.Read},
 		identity.RoleReviewer: {identity.Read, identity.Review},
-		identity.RoleEditor:   {identity.Read, identity.Review, identity.Edit},
-		identity.RoleAuditor:  {identity.Read, identity.Audit},
-		identity.RoleAdmin:    {identity.Read, identity.Review, identity.Edit, identity.Audit, identity.Administer},
+		identity.RoleEditor:   {identity.Read, identity.Review, identity.Edit, identity.ExportAudit},
+		identity.RoleAuditor:  {identity.Read, identity.Audit, identity.ExportAudit},
+		identity.RoleAdmin:    {identity.Read, identity.Review, identity.Edit, identity.Audit, identity.ExportAudit, identity.Administer},
 		"":                    nil,
 		"root":                nil,
 	}
-	all := []identity.Right{identity.Read, identity.Review, identity.Edit, identity.Audit, identity.Administer}
+	all := []identity.Right{identity.Read, identity.Review, identity.Edit, identity.Audit, identity.ExportAudit, identity.Administer}
 	for role, rights := range want {
 		for _, right := range all {
 			has := false

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"verity/claims"
@@ -67,7 +68,7 @@ func newRootCommand(ctx context.Context, getenv env, stdin io.Reader, stdout, st
 	root.SetIn(stdin)
 	root.PersistentFlags().StringVar(&a.dsn, "db", envOr(getenv, "VERITY_DB", defaultDB),
 		"database: a SQLite file path or a postgres:// URL (env VERITY_DB)")
-	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand())
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.seedCommand(), a.userCommand(), a.tokenCommand(), a.auditCommand(), a.exportCommand())
 	a.markStarts(root)
 	root.SetContext(ctx)
 	return root, a
@@ -194,7 +195,7 @@ func (a *app) openFile(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, adminEmail, publicURL, publisherName, publisherURL, syncLevel, pprofAddr string
+	var addr, metricsAddr, adminEmail, publicURL, publisherName, publisherURL, syncLevel, pprofAddr string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -239,7 +240,15 @@ func (a *app) serveCommand() *cobra.Command {
 				go servePprof(profiling, pln, logger)
 				logger.Info("profiler", "url", "http://"+pln.Addr().String()+"/debug/pprof/")
 			}
-			db, err := a.open(ctx, database.WithSync(durability))
+			var metricsLn net.Listener
+			if metricsAddr != "" {
+				if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+					return fmt.Errorf("cannot listen on %s for metrics: %w", metricsAddr, err)
+				}
+				defer metricsLn.Close()
+			}
+			metrics := http.NewMetrics(prometheus.NewRegistry())
+			db, err := a.open(ctx, database.WithSync(durability), database.WithBatchObserver(metrics.ObserveBatch))
 			if err != nil {
 				return err
 			}
@@ -261,13 +270,30 @@ func (a *app) serveCommand() *cobra.Command {
 			srv := http.NewServer(http.Deps{
 				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
 				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publisher.PublicURL, Publisher: publisher,
+				Metrics: metrics,
 			})
 			logger.Info("listening", "url", "http://"+ln.Addr().String(), "db", database.Redact(a.dsn))
 			fmt.Fprintf(a.stdout, "Verity is listening on http://%s\n", ln.Addr())
-			return srv.Serve(ctx, ln)
+			if metricsLn == nil {
+				return srv.Serve(ctx, ln)
+			}
+			fmt.Fprintf(a.stdout, "Metrics are served on http://%s/metrics\n", metricsLn.Addr())
+			// Either server failing stops both.
+			ctx, stop := context.WithCancel(ctx)
+			defer stop()
+			metricsDone := make(chan error, 1)
+			go func() {
+				metricsDone <- srv.ServeMetrics(ctx, metricsLn)
+				stop()
+			}()
+			err = srv.Serve(ctx, ln)
+			stop()
+			return errors.Join(err, <-metricsDone)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr(a.getenv, "VERITY_ADDR", defaultAddr), "address to listen on (env VERITY_ADDR)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr(a.getenv, "VERITY_METRICS_ADDR", ""),
+		"also serve GET /metrics, without a token, on this address, for a scraper only the operator\nreaches (env VERITY_METRICS_ADDR); on --addr it needs an auditor's or admin's token")
 	cmd.Flags().StringVar(&adminEmail, "admin-email", envOr(a.getenv, "VERITY_ADMIN_EMAIL", "admin@verity.local"),
 		"email of the admin created on a database without users (env VERITY_ADMIN_EMAIL)")
 	cmd.Flags().StringVar(&syncLevel, "sync", envOr(a.getenv, "VERITY_SYNC", string(database.SyncFull)),

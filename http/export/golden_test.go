@@ -36,6 +36,17 @@ func steppingClock() func() time.Time {
 // and withdraws one, proposes "misleading", and an editor signs it off.
 func reviewedSeedClaim(t *testing.T) *provenance.Graph {
 	t.Helper()
+	db, id := reviewedSeed(t)
+	g, err := provenance.NewStore(db).ClaimGraph(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// reviewedSeed is reviewedSeedClaim's database, and the id of the claim it reviewed.
+func reviewedSeed(t *testing.T) (*database.DB, int64) {
+	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, database.WithClock(steppingClock()))
 	if _, err := seeds.Load(ctx, db, identity.System()); err != nil {
@@ -99,11 +110,7 @@ func reviewedSeedClaim(t *testing.T) *provenance.Graph {
 	move(rita, claims.Transition{Action: claims.ActionPropose, Status: claims.StatusMisleading,
 		Rationale: "The 2,200 is the UN's figure for 2020; by August 2021 the same team counted more."})
 	move(ed, claims.Transition{Action: claims.ActionSignOff})
-	g, err := ps.ClaimGraph(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
+	return db, c.ID
 }
 
 // golden compares got, indented, with testdata/name, or rewrites the file under -update.
@@ -116,21 +123,28 @@ func golden(t *testing.T, name string, got any) []byte {
 	if err := enc.Encode(got); err != nil {
 		t.Fatal(err)
 	}
+	return compareGolden(t, name, buf.Bytes())
+}
+
+// compareGolden compares got with testdata/name, or rewrites the file under -update, and
+// returns got.
+func compareGolden(t *testing.T, name string, got []byte) []byte {
+	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return buf.Bytes()
+		return got
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (run go test ./http/export -update to write it)", err)
 	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the output (go test ./http/export -update rewrites it; review the diff):\n%s", path, buf.Bytes())
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (go test ./http/export -update rewrites it; review the diff):\n%s", path, got)
 	}
-	return buf.Bytes()
+	return got
 }
 
 func TestGoldenClaimReview(t *testing.T) {

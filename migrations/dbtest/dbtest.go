@@ -39,10 +39,7 @@ func Open(t testing.TB, opts ...database.Option) *database.DB {
 // servers sharing one database would have.
 func OpenMany(t testing.TB, n int, opts ...database.Option) []*database.DB {
 	t.Helper()
-	dsn := filepath.Join(t.TempDir(), "verity.db")
-	if admin := os.Getenv(PostgresEnv); admin != "" {
-		dsn = createPostgres(t, admin)
-	}
+	dsn := DSN(t)
 	dbs := make([]*database.DB, n)
 	for i := range dbs {
 		dbs[i] = OpenAt(t, dsn, opts...)
@@ -50,15 +47,22 @@ func OpenMany(t testing.TB, n int, opts ...database.Option) []*database.DB {
 	return dbs
 }
 
+// DSN names a database of the test's own that nothing has opened yet, for tests that hand
+// it to a server process: a SQLite path under t.TempDir(), or, when VERITY_TEST_POSTGRES is
+// set, a fresh empty PostgreSQL database that is dropped when t ends.
+func DSN(t testing.TB) string {
+	t.Helper()
+	if admin := os.Getenv(PostgresEnv); admin != "" {
+		return createPostgres(t, admin)
+	}
+	return filepath.Join(t.TempDir(), "verity.db")
+}
+
 // OpenBare returns a database of the test's own as Open does, but without migrating it, for
 // tests of the migrations themselves.
 func OpenBare(t testing.TB) *database.DB {
 	t.Helper()
-	dsn := filepath.Join(t.TempDir(), "verity.db")
-	if admin := os.Getenv(PostgresEnv); admin != "" {
-		dsn = createPostgres(t, admin)
-	}
-	db, err := database.Open(context.Background(), dsn)
+	db, err := database.Open(context.Background(), DSN(t))
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

@@ -46,8 +46,9 @@ func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
 	// The head row advances in the same transaction as every append, so the chain must reach
 	// exactly the head read here: a chain that ends before it has lost its newest events.
 	var h head
-	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
-		return Report{}, database.Translate(err)
+	var err error
+	if h.Seq, h.Hash, err = ReadHead(ctx, db); err != nil {
+		return Report{}, err
 	}
 	var r Report
 	var prevHash string
@@ -115,6 +116,16 @@ func finish(r Report, knownHead string, found bool) Report {
 	return r
 }
 
+// ReadHead returns the sequence number and hash of the newest event in the chain (0 and ""
+// before the first), as the head row records it.
+func ReadHead(ctx context.Context, db bun.IDB) (seq int64, hash string, err error) {
+	var h head
+	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
+		return 0, "", database.Translate(err)
+	}
+	return h.Seq, h.Hash, nil
+}
+
 // IsHash reports whether s has the form of an event hash: 64 lowercase hex digits.
 func IsHash(s string) bool {
 	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
@@ -130,9 +141,21 @@ type Filter struct {
 	Actor    string
 	Action   string
 	From, To time.Time
-	// AfterSeq continues a listing after the last event already seen.
-	AfterSeq int64
-	Limit    int
+	// Entities keeps the events about any of these entities (one entity type, and a query of
+	// its ids as text); none means every entity. Areas above the chain narrow it this way
+	// without the chain reading their tables: provenance passes an article's claims.
+	Entities []Entities
+	// AfterSeq continues a listing after the last event already seen; ThroughSeq, when
+	// positive, ends it at that event (an export stops at the head it started from).
+	AfterSeq   int64
+	ThroughSeq int64
+	Limit      int
+}
+
+// Entities names entities of one type by a query of their ids, for Filter.Entities.
+type Entities struct {
+	Type string
+	IDs  *bun.SelectQuery
 }
 
 // Find lists the events matching f in seq order, after f.AfterSeq and at most f.Limit of
@@ -186,8 +209,19 @@ func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
 	if !f.To.IsZero() {
 		q = q.Where("event.at < ?", f.To.UTC())
 	}
+	if len(f.Entities) > 0 {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			for _, e := range f.Entities {
+				q = q.WhereOr("event.entity_type = ? AND event.entity_id IN (?)", e.Type, e.IDs)
+			}
+			return q
+		})
+	}
 	if f.AfterSeq > 0 {
 		q = q.Where("? > ?", bun.Safe(seq), f.AfterSeq)
+	}
+	if f.ThroughSeq > 0 {
+		q = q.Where("? <= ?", bun.Safe(seq), f.ThroughSeq)
 	}
 	return q.OrderExpr("? ASC", bun.Safe(seq))
 }

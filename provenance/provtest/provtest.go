@@ -5,12 +5,17 @@ package provtest
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"verity/claims"
 	"verity/claims/identity"
 	"verity/migrations/database"
 	"verity/provenance"
+	"verity/provenance/audit"
 )
 
 // Graph is a claim citing a person (attributed_to) and a report (quoted_from); the report
@@ -87,4 +92,52 @@ func Claim(t testing.TB, db *database.DB, body, quote string) *claims.Claim {
 		t.Fatalf("create claim: %v", err)
 	}
 	return c
+}
+
+// BulkAudit extends db's audit chain by n events about claims, bypassing database.Write and
+// audit.Append (one multi-row insert per 1,000 events, in one transaction), for fixtures of
+// a million events that Append would take minutes to write. The chain is real: each hash
+// covers its predecessor's, and the head row ends at the last event. The index of the users
+// behind each event is not written, so the actor filter does not find these events.
+func BulkAudit(t testing.TB, db *database.DB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	seq, prev, err := audit.Head(ctx, db.Reader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	actions := []string{"claim.create", "claim.start", "claim.propose", "claim.sign_off"}
+	stages := []string{"open", "in_review", "awaiting_signoff", "closed"}
+	state := func(i, step int) string {
+		return fmt.Sprintf(`{"anchor_end":%d,"anchor_start":%d,"article_id":1,"id":%d,"kind":"casualty_count","quantities":[{"as_of":"2026-11-02","unit":"families","value":%d}],"quote":"district %04d officials counted %d displaced families","stage":%q,"status":"unverified","text":"Officials counted the displaced families in the district.","version":%d}`,
+			60+i%400, 3+i%400, 1+i/4, 100+i%9000, i%400, 100+i%9000, stages[step], step+1)
+	}
+	err = db.Bun().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		batch := make([]audit.Event, 0, 1000)
+		for i := range n {
+			step := i % len(actions)
+			e := audit.Event{
+				Seq: seq + 1, At: at.Add(time.Duration(i) * time.Millisecond), Actor: fmt.Sprintf("user:%d", 1+i%5),
+				Action: actions[step], EntityType: "claim", EntityID: fmt.Sprint(1 + i/4), After: state(i, step), PrevHash: prev,
+			}
+			if step > 0 {
+				e.Before = state(i, step-1)
+			}
+			e.Hash = audit.Hash(e)
+			seq, prev = e.Seq, e.Hash
+			batch = append(batch, e)
+			if len(batch) == cap(batch) || i == n-1 {
+				if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		_, err := tx.NewUpdate().Table("audit_head").Set("seq = ?, hash = ?", seq, prev).Where("id = 1").Exec(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("bulk-insert %d audit events: %v", n, err)
+	}
 }
