@@ -14,6 +14,7 @@ import (
 
 	"verity/claims"
 	"verity/claims/fault"
+	"verity/claims/text"
 )
 
 // EvidenceRequest is the JSON body of POST /api/v1/claims/{id}/evidence. The same fields may
@@ -252,7 +253,7 @@ func (s *Server) getAttachment(c *gin.Context) error {
 	// An attachment is named by its hash as Verity spells it, in lowercase hex: any other
 	// spelling names nothing, as a non-canonical id does.
 	sum := c.Param("sha256")
-	if !isSHA256(sum) {
+	if !text.IsSHA256(sum) {
 		return fault.New(fault.NotFound, "attachment %q not found", c.Param("sha256"))
 	}
 	a, err := s.claims.FindAttachment(c.Request.Context(), sum)

@@ -279,6 +279,8 @@ func TestClaimsExportRoundTrip(t *testing.T) {
 		wantProblem(t, e.as(viewer, "GET", "/exports/claims.csv?limit=5", nil), http.StatusUnprocessableEntity, "limit")
 		wantProblem(t, e.as(auditor, "GET", "/exports/audit.csv?from=yesterday", nil), http.StatusUnprocessableEntity, "from")
 		wantProblem(t, e.as(auditor, "GET", "/exports/audit.csv?actor=user:007", nil), http.StatusUnprocessableEntity, "actor")
+		wantProblem(t, e.as(auditor, "GET", "/exports/audit.csv?from=2026-12-02&to=2026-12-01", nil), http.StatusUnprocessableEntity, "to")
+		wantProblem(t, e.as(auditor, "GET", "/api/v1/audit?from=2026-12-02&to=2026-12-02", nil), http.StatusUnprocessableEntity, "to")
 	})
 	t.Run("head", func(t *testing.T) {
 		for _, path := range []string{"/exports/claims.csv", "/exports/audit.csv"} {

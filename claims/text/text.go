@@ -72,3 +72,9 @@ func CleanURL(errs fault.Fields, field string, v *string, max int) {
 		errs.Add(field, "must be an absolute http or https URL")
 	}
 }
+
+// IsSHA256 reports whether s is a SHA-256 digest as Verity spells one, 64 lowercase hex
+// digits: an attachment's name, an audit event's hash. Any other spelling names nothing.
+func IsSHA256(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}

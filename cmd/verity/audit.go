@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"verity/claims/text"
 	"verity/http/export"
 	"verity/provenance/audit"
 )
@@ -33,7 +34,7 @@ func (a *app) auditCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			// A malformed head is a typo, not tampering: refuse it before reading anything.
-			if head != "" && !audit.IsHash(head) {
+			if head != "" && !text.IsSHA256(head) {
 				return usagef("--head must be a head hash as verify prints it (64 lowercase hex digits), not %q", head)
 			}
 			if csvFile != "" {

@@ -90,6 +90,7 @@ func TestExportAndVerifyCSV(t *testing.T) {
 		{"export", "claims", "--db", db, "--kind", "bogus"},
 		{"export", "audit", "--db", db, "--from", "yesterday"},
 		{"export", "audit", "--db", db, "--actor", "user:007"},
+		{"export", "audit", "--db", db, "--from", "2026-12-02", "--to", "2026-12-01"},
 		{"audit", "verify", "--csv", file, "--head", "zz"},
 	} {
 		if _, _, err := runCLI(t, "", args...); err == nil || exitCode(err) != exitUsage {

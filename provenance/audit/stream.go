@@ -30,6 +30,10 @@ func Head(ctx context.Context, db bun.IDB) (seq int64, hash string, err error) {
 // first error yielded.
 func Chunks(ctx context.Context, db bun.IDB, f Filter, size int) iter.Seq2[[]Event, error] {
 	return func(yield func([]Event, error) bool) {
+		if err := f.validate(); err != nil {
+			yield(nil, err)
+			return
+		}
 		if f.ThroughSeq <= 0 {
 			seq, _, err := Head(ctx, db)
 			if err != nil {

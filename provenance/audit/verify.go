@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims/fault"
+	"verity/claims/text"
 	"verity/migrations/database"
 )
 
@@ -40,7 +41,7 @@ const verifyBatch = 2000
 // A knownHead that is not a hash as Verify reports it (64 lowercase hex digits) is Invalid,
 // with a message on the field "head": a typo is not evidence of tampering.
 func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
-	if knownHead != "" && !IsHash(knownHead) {
+	if knownHead != "" && !text.IsSHA256(knownHead) {
 		return Report{}, fault.Field("head", "must be a head hash as verify reports it: 64 lowercase hex digits")
 	}
 	// The head row advances in the same transaction as every append, so the chain must reach
@@ -126,11 +127,6 @@ func ReadHead(ctx context.Context, db bun.IDB) (seq int64, hash string, err erro
 	return h.Seq, h.Hash, nil
 }
 
-// IsHash reports whether s has the form of an event hash: 64 lowercase hex digits.
-func IsHash(s string) bool {
-	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
-}
-
 // Filter selects audit events; zero fields match everything.
 type Filter struct {
 	EntityType string
@@ -152,6 +148,21 @@ type Filter struct {
 	Limit      int
 }
 
+// validate refuses a filter that could only ever match nothing by mistake.
+func (f Filter) validate() error {
+	errs := fault.Fields{}
+	// "user:007" or "user:x" names no actor Verity ever wrote: say so rather than list nothing.
+	if name, _, _ := strings.Cut(f.Actor, " "); strings.HasPrefix(name, "user:") {
+		if _, ok := userActor(name); !ok {
+			errs.Add("actor", "must be user:N with N a user's id as Verity writes it (digits, no leading zeros), or a whole actor as the trail records it")
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		errs.Add("to", "must be after from")
+	}
+	return errs.Err()
+}
+
 // Entities names entities of one type by a query of their ids, for Filter.Entities.
 type Entities struct {
 	Type string
@@ -165,11 +176,8 @@ func Find(ctx context.Context, db bun.IDB, f Filter) (events []Event, more bool,
 	if f.Limit <= 0 {
 		return nil, false, fault.Field("limit", "must be positive")
 	}
-	// "user:007" or "user:x" names no actor Verity ever wrote: say so rather than list nothing.
-	if name, _, _ := strings.Cut(f.Actor, " "); strings.HasPrefix(name, "user:") {
-		if _, ok := userActor(name); !ok {
-			return nil, false, fault.Field("actor", "must be user:N with N a user's id as Verity writes it (digits, no leading zeros), or a whole actor as the trail records it")
-		}
+	if err := f.validate(); err != nil {
+		return nil, false, err
 	}
 	if err := findQuery(db, f).Limit(int64(f.Limit+1)).Scan(ctx, &events); err != nil {
 		return nil, false, database.Translate(err)
