@@ -24,10 +24,7 @@ func Normalize(field, s string) (string, error) {
 	if strings.ContainsRune(s, 0) {
 		return "", fault.Field(field, "must not contain NUL characters")
 	}
-	if strings.ContainsRune(s, '\r') {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-	}
+	s = LineFeeds(s)
 	return norm.NFC.String(s), nil
 }
 
@@ -77,4 +74,13 @@ func CleanURL(errs fault.Fields, field string, v *string, max int) {
 // digits: an attachment's name, an audit event's hash. Any other spelling names nothing.
 func IsSHA256(s string) bool {
 	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// LineFeeds returns s with its line breaks as LF: CR LF and a lone CR each become LF.
+func LineFeeds(s string) string {
+	if !strings.ContainsRune(s, '\r') {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
 }

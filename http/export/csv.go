@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"verity/claims/text"
 )
 
 // The CSV exports are RFC 4180 through encoding/csv: UTF-8, CRLF between records, a field
@@ -33,10 +35,7 @@ const BOM = "\uFEFF"
 // Neutralize returns s as a cell must be written: line breaks as LF, and a single quote in
 // front when s begins with = + - @ tab, CR, LF or a single quote. Restore undoes it.
 func Neutralize(s string) string {
-	if strings.ContainsRune(s, '\r') {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-	}
+	s = text.LineFeeds(s)
 	if s != "" && strings.ContainsRune("=+-@\t\n'", rune(s[0])) {
 		return string(FormulaPrefix) + s
 	}
