@@ -3,6 +3,7 @@ package http
 import (
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"time"
@@ -50,57 +51,32 @@ func (s *Server) exportClaims(c *gin.Context) error {
 	return streamCSV(c, "verity-claims.csv", bom, export.ClaimColumns, rows, export.ClaimRecord)
 }
 
-// flag reads a yes-or-no parameter: 1 or true, 0 or false; absent is no.
-func (q *query) flag(name string) bool {
-	switch raw := q.str(name); raw {
-	case "", "0", "false":
-		return false
-	case "1", "true":
-		return true
-	}
-	q.fields.Add(name, "must be 1 or 0 (true or false)")
-	return false
-}
-
-// streamCSV answers with the rows as CSV, the header line first. It reads the first row
-// before answering, so that an error there (a bad filter) is an ordinary problem response.
+// streamCSV answers with the rows as CSV. The first row is read before answering, so that an
+// error there (a bad filter) is an ordinary problem response.
 func streamCSV[T any](c *gin.Context, name string, bom bool, header []string, rows iter.Seq2[T, error], record func(T) []string) error {
-	next, stop := iter.Pull2(rows)
-	defer stop()
-	row, err, ok := next()
-	if ok && err != nil {
-		return err
-	}
-	c.Set(streamedKey, true)
 	h := c.Writer.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	c.Status(http.StatusOK)
-	if c.Request.Method == http.MethodHead {
-		c.Writer.WriteHeaderNow()
-		return nil
-	}
 	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)) // unsupported only in tests
-	w, err := export.NewCSVWriter(sending{c.Writer}, bom)
-	if err == nil {
-		err = w.Write(header)
-	}
-	for n := 1; ok && err == nil; n++ {
-		if err = w.Write(record(row)); err != nil {
-			break
+	open := func() (io.Writer, error) {
+		c.Set(streamedKey, true)
+		h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+		h.Set("X-Content-Type-Options", "nosniff")
+		c.Status(http.StatusOK)
+		if c.Request.Method == http.MethodHead {
+			c.Writer.WriteHeaderNow()
+			return nil, nil
 		}
+		_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)) // unsupported only in tests
+		return sending{c.Writer}, nil
+	}
+	renew := func(n int64) {
 		if n%provenance.ExportChunk == 0 {
 			// A client that keeps reading keeps the export going; one that stalls for a whole
 			// window is cut off, and its export stops.
 			_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 		}
-		row, err, ok = next()
 	}
-	if err == nil {
-		err = w.Flush()
-	}
+	_, err := export.StreamCSV(rows, header, record, bom, open, renew)
 	if err != nil && !c.Writer.Written() {
 		// Nothing went out yet: the error is answered as a problem, not as a CSV download.
 		h.Del("Content-Disposition")

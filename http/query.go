@@ -67,6 +67,18 @@ func (q *query) time(name string) time.Time {
 	return t.Time
 }
 
+// flag reads a yes-or-no parameter: 1 or true, 0 or false; absent is no.
+func (q *query) flag(name string) bool {
+	switch raw := q.str(name); raw {
+	case "", "0", "false":
+		return false
+	case "1", "true":
+		return true
+	}
+	q.fields.Add(name, "must be 1 or 0 (true or false)")
+	return false
+}
+
 // err reports bad and unknown parameters; call it after reading every parameter.
 func (q *query) err() error {
 	for name := range q.c.Request.URL.Query() {

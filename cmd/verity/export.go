@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -160,54 +161,52 @@ func flagID(flag string, id int64) (int64, error) {
 // so that a failed export never leaves a file that looks whole) or to standard output. On
 // a terminal it shows a progress bar on standard error; piped or redirected, nothing.
 func writeExport[T any](a *app, ef exportFlags, what string, total int64, header []string, rows iter.Seq2[T, error], record func(T) []string) (err error) {
-	next, stop := iter.Pull2(rows)
-	defer stop()
-	row, err, ok := next()
-	if ok && err != nil {
-		return flagError(err)
-	}
-	out := a.stdout
-	if ef.out != "" {
-		tmp, err := os.CreateTemp(filepath.Dir(ef.out), "."+filepath.Base(ef.out)+".partial-*")
+	var tmp *os.File
+	defer func() {
+		if tmp == nil {
+			return
+		}
+		if cerr := tmp.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), ef.out)
+		}
 		if err != nil {
-			return fmt.Errorf("cannot write %s: %w", ef.out, err)
+			os.Remove(tmp.Name())
 		}
-		defer func() {
-			if cerr := tmp.Close(); err == nil && cerr != nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Rename(tmp.Name(), ef.out)
-			}
-			if err != nil {
-				os.Remove(tmp.Name())
-			}
-		}()
-		out = tmp
-	}
-	bar := a.progress(what, total)
-	w, err := export.NewCSVWriter(out, ef.bom)
-	if err == nil {
-		err = w.Write(header)
-	}
-	var n int64
-	for ; ok && err == nil; row, err, ok = next() {
-		if err = w.Write(record(row)); err != nil {
-			break
+	}()
+	// opened tells an error of the first read (a filter the domain refuses: a usage error)
+	// from one while writing.
+	opened := false
+	var bar *progressbar.ProgressBar
+	open := func() (io.Writer, error) {
+		opened = true
+		bar = a.progress(what, total)
+		if ef.out == "" {
+			return a.stdout, nil
 		}
-		if n++; bar != nil && n%500 == 0 {
+		var err error
+		if tmp, err = os.CreateTemp(filepath.Dir(ef.out), "."+filepath.Base(ef.out)+".partial-*"); err != nil {
+			return nil, fmt.Errorf("cannot write %s: %w", ef.out, err)
+		}
+		return tmp, nil
+	}
+	each := func(n int64) {
+		if bar != nil && n%500 == 0 {
 			_ = bar.Set64(n)
 		}
 	}
-	if err == nil {
-		err = w.Flush()
-	}
+	n, err := export.StreamCSV(rows, header, record, ef.bom, open, each)
 	if bar != nil {
 		_ = bar.Set64(n)
 		_ = bar.Finish()
 		fmt.Fprintln(a.stderr)
 	}
 	if err != nil {
+		if !opened {
+			return flagError(err)
+		}
 		return err
 	}
 	if ef.out != "" {

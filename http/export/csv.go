@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 
 	"verity/claims/text"
@@ -128,4 +129,40 @@ func restoreAll(dst, cells []string) []string {
 		dst = append(dst, Restore(c))
 	}
 	return dst
+}
+
+// StreamCSV writes rows as CSV, the header first, to the writer open returns, and returns
+// how many rows it wrote. It reads the first row before calling open, so that an error there
+// (a filter the domain refuses) comes back before anything is written or any file made. A
+// nil writer from open ends the export after that first read, for an answer that is only
+// headers (HEAD). each, when not nil, runs after every row written with the count so far.
+func StreamCSV[T any](rows iter.Seq2[T, error], header []string, record func(T) []string, bom bool,
+	open func() (io.Writer, error), each func(n int64)) (n int64, err error) {
+	next, stop := iter.Pull2(rows)
+	defer stop()
+	row, err, ok := next()
+	if ok && err != nil {
+		return 0, err
+	}
+	out, err := open()
+	if err != nil || out == nil {
+		return 0, err
+	}
+	w, err := NewCSVWriter(out, bom)
+	if err == nil {
+		err = w.Write(header)
+	}
+	for ; ok && err == nil; row, err, ok = next() {
+		if err = w.Write(record(row)); err != nil {
+			break
+		}
+		n++
+		if each != nil {
+			each(n)
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	return n, err
 }

@@ -3,7 +3,9 @@ package export_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
+	"iter"
 	"strings"
 	"testing"
 
@@ -159,4 +161,38 @@ func FuzzCSVCell(f *testing.F) {
 			}
 		}
 	})
+}
+
+// StreamCSV reads the first row before it opens anything, so that a refused filter leaves no
+// output, and a nil writer (a HEAD) stops it there.
+func TestStreamCSVOpensOnlyAfterTheFirstRow(t *testing.T) {
+	rows := func(err error, n int) iter.Seq2[string, error] {
+		return func(yield func(string, error) bool) {
+			if err != nil {
+				yield("", err)
+				return
+			}
+			for i := range n {
+				if !yield(strings.Repeat("x", i+1), nil) {
+					return
+				}
+			}
+		}
+	}
+	record := func(s string) []string { return []string{s} }
+	refused := errors.New("refused")
+	opened := false
+	open := func() (io.Writer, error) { opened = true; return io.Discard, nil }
+	if _, err := export.StreamCSV(rows(refused, 0), []string{"h"}, record, false, open, nil); err != refused || opened {
+		t.Errorf("first row refused: err %v, opened %v", err, opened)
+	}
+	if n, err := export.StreamCSV(rows(nil, 3), []string{"h"}, record, false, func() (io.Writer, error) { return nil, nil }, nil); n != 0 || err != nil {
+		t.Errorf("nil writer: %d rows, %v", n, err)
+	}
+	var buf bytes.Buffer
+	var seen []int64
+	n, err := export.StreamCSV(rows(nil, 3), []string{"h"}, record, false, func() (io.Writer, error) { return &buf, nil }, func(n int64) { seen = append(seen, n) })
+	if n != 3 || err != nil || buf.String() != "h\r\nx\r\nxx\r\nxxx\r\n" || len(seen) != 3 || seen[2] != 3 {
+		t.Errorf("streamed %d rows, %v: %q, each %v", n, err, buf.String(), seen)
+	}
 }
