@@ -37,6 +37,9 @@ type Server struct {
 	engine     *gin.Engine
 	maxUpload  int64
 	timeout    time.Duration
+	// streams are the routes (Gin patterns) whose answers stream for as long as they have
+	// rows: routes.go declares them, and bound gives them no overall deadline.
+	streams    map[string]bool
 	publicURL  string
 	publishing export.Publisher
 	openAPIDoc openAPIDocument
@@ -146,6 +149,7 @@ func NewServer(d Deps) *Server {
 		s.timeout = DefaultRequestTimeout
 	}
 	s.engine = e
+	s.streams = map[string]bool{}
 	s.routes()
 	s.handler = s.crossOriginProtection(e)
 	return s
@@ -229,7 +233,7 @@ const shutdownGrace = 15 * time.Second
 // a write that cannot finish in time rolls back rather than committing for a client that
 // has been told it failed.
 func (s *Server) bound(c *gin.Context) {
-	if strings.HasPrefix(c.FullPath(), "/exports/") {
+	if s.streams[c.FullPath()] {
 		// An export streams for as long as it has rows and the client reads them (see
 		// streamCSV); its client going away still cancels it.
 		c.Next()
