@@ -259,7 +259,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if err := a.bootstrapAdmin(ctx, db, adminEmail); err != nil {
 				return err
 			}
-			// The planner's statistics, now and hourly; stopped before the database closes.
+			// The planner's statistics, now and every minute; stopped before the database closes.
 			optimizing, stopOptimizing := context.WithCancel(ctx)
 			optimized := make(chan struct{})
 			go func() {
