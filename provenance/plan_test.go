@@ -291,6 +291,10 @@ type planCase struct {
 	// article marks a listing of one article, which must be driven by an article index
 	// whatever else it filters on: the status index once was, at 69 pages/s.
 	article bool
+	// chunk marks an export's chunk: the rows of a thousand claims, a tenth of this corpus,
+	// which PostgreSQL rightly reads by a sequential scan here (at 100,000 claims a chunk is
+	// a hundredth, and it uses the index). SQLite must use the index at any size.
+	chunk bool
 }
 
 func isSort(step string) bool {
@@ -404,10 +408,10 @@ func exportCases(c *planCorpus) []planCase {
 		return errors.New("the export yielded nothing")
 	}
 	return []planCase{
-		{name: "export/claims", unfiltered: true, run: func(ctx context.Context) error {
+		{name: "export/claims", unfiltered: true, chunk: true, run: func(ctx context.Context) error {
 			return first(c.store.ExportClaims(ctx, provenance.ClaimFilter{}))
 		}},
-		{name: "export/claims+status", run: func(ctx context.Context) error {
+		{name: "export/claims+status", chunk: true, run: func(ctx context.Context) error {
 			return first(c.store.ExportClaims(ctx, provenance.ClaimFilter{Filter: claims.Filter{Status: claims.StatusFalse}}))
 		}},
 		{name: "citations of a page", run: func(ctx context.Context) error {
@@ -418,7 +422,7 @@ func exportCases(c *planCorpus) []planCase {
 			_, err := c.store.FindCitationsByClaims(ctx, ids)
 			return err
 		}},
-		{name: "export/audit", unfiltered: true, run: func(ctx context.Context) error {
+		{name: "export/audit", unfiltered: true, chunk: true, run: func(ctx context.Context) error {
 			for _, err := range c.store.ExportAudit(ctx, provenance.AuditFilter{}) {
 				return err
 			}
@@ -499,6 +503,10 @@ func checkPlans(t *testing.T, c *planCorpus, analysed, sortsAllowed bool) {
 					// reads the 10,000 claims rather than join the GIN index with the
 					// citations: known, and left to its planner at larger sizes.
 					t.Logf("%s (known on PostgreSQL at this size): %s", pc.name, strings.Join(bad, "; "))
+					continue
+				}
+				if len(bad) > 0 && c.db.Dialect() == database.Postgres && pc.chunk {
+					t.Logf("%s (a tenth of the table at this size): %s", pc.name, strings.Join(bad, "; "))
 					continue
 				}
 				if sortsAllowed {
