@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"verity/claims"
+	"verity/claims/fault"
 	"verity/claims/identity"
 	"verity/migrations/database"
 	"verity/provenance/audit"
@@ -20,8 +22,9 @@ import (
 
 // The exports read the audit trail and the claims for auditors' spreadsheets: row by row,
 // in chunks of ExportChunk, each chunk one query for its rows and one for each kind of thing
-// its rows name (users, articles, citations, evidence), never one per row. Memory holds one
-// chunk, whatever the size of the database; every query is a short read on the reader pool,
+// its rows name (users, articles, citations, evidence), never one per row. The next chunk is
+// read while the rows of the last one are written (ahead), so memory holds at most three
+// chunks, whatever the size of the database; every query is a short read on the reader pool,
 // so an export never holds the writer or a connection between chunks.
 
 // ExportChunk is how many rows an export reads at a time.
@@ -106,19 +109,81 @@ func (s *Store) ExportAudit(ctx context.Context, f AuditFilter) iter.Seq2[*Audit
 			{Type: "citation", IDs: read.NewSelect().Model((*Citation)(nil)).ColumnExpr("CAST(id AS TEXT)").Where("claim_id IN (?)", claimsOf)},
 		}
 	}
-	return func(yield func(*AuditEntry, error) bool) {
-		for chunk, err := range audit.Chunks(ctx, s.scope.Read(), f.Filter, ExportChunk) {
-			if err != nil {
-				yield(nil, err)
+	return rowsOf(ahead(ctx, func(ctx context.Context) iter.Seq2[[]*AuditEntry, error] {
+		return func(yield func([]*AuditEntry, error) bool) {
+			for chunk, err := range audit.Chunks(ctx, s.scope.Read(), f.Filter, ExportChunk) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				entries, err := s.auditEntries(ctx, chunk)
+				if !yield(entries, err) || err != nil {
+					return
+				}
+			}
+		}
+	}))
+}
+
+// ahead runs chunks on a goroutine of its own, one chunk ahead of its caller, so that an
+// export's reads (SQLite and the scanning of rows) and its writing (CSV and the network) run
+// on two cores instead of taking turns on one. It holds at most two chunks besides the one
+// being read. When the caller stops early it stops the reader and waits for it, so that no
+// read outlives the iteration; a panic while reading is yielded as an Internal error, as it
+// would have reached the request's recovery on the caller's goroutine.
+func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq2[T, error]) iter.Seq2[T, error] {
+	type chunk struct {
+		v   T
+		err error
+	}
+	return func(yield func(T, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		ready := make(chan chunk, 1)
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			defer close(ready)
+			defer func() {
+				if v := recover(); v != nil {
+					ready <- chunk{err: fault.New(fault.Internal, "reading an export panicked: %v\n%s", v, debug.Stack())}
+				}
+			}()
+			for v, err := range chunks(ctx) {
+				if ctx.Err() != nil {
+					return // the caller has stopped; a select would send as readily as stop
+				}
+				select {
+				case ready <- chunk{v, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		defer func() {
+			cancel()
+			for range ready { // let a reader blocked on a full channel see the cancellation
+			}
+			<-stopped
+		}()
+		for c := range ready {
+			if !yield(c.v, c.err) {
 				return
 			}
-			entries, err := s.auditEntries(ctx, chunk)
+		}
+	}
+}
+
+// rowsOf yields the rows of chunks one by one, and the first error alone.
+func rowsOf[T any](chunks iter.Seq2[[]T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for chunk, err := range chunks {
 			if err != nil {
-				yield(nil, err)
+				var zero T
+				yield(zero, err)
 				return
 			}
-			for _, e := range entries {
-				if !yield(e, nil) {
+			for _, r := range chunk {
+				if !yield(r, nil) {
 					return
 				}
 			}
@@ -246,29 +311,23 @@ func (r *ClaimRow) Name(id *int64) string {
 // f.After and f.Order are the export's own.
 func (s *Store) ExportClaims(ctx context.Context, f ClaimFilter) iter.Seq2[*ClaimRow, error] {
 	f.Limit, f.Order, f.After, f.Snapshot = ExportChunk, claims.ByID, nil, nil
-	return func(yield func(*ClaimRow, error) bool) {
-		for {
-			chunk, more, err := s.FindClaims(ctx, f)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			rows, err := s.claimRows(ctx, chunk)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, r := range rows {
-				if !yield(r, nil) {
+	return rowsOf(ahead(ctx, func(ctx context.Context) iter.Seq2[[]*ClaimRow, error] {
+		return func(yield func([]*ClaimRow, error) bool) {
+			f := f // each run of the export pages from the start
+			for {
+				chunk, more, err := s.FindClaims(ctx, f)
+				if err != nil {
+					yield(nil, err)
 					return
 				}
+				rows, err := s.claimRows(ctx, chunk)
+				if !yield(rows, err) || err != nil || !more || len(chunk) == 0 {
+					return
+				}
+				f.After = &claims.Key{ID: chunk[len(chunk)-1].ID}
 			}
-			if !more || len(chunk) == 0 {
-				return
-			}
-			f.After = &claims.Key{ID: chunk[len(chunk)-1].ID}
 		}
-	}
+	}))
 }
 
 // claimRows completes a chunk of claims with five lookups, whatever the chunk's size.
