@@ -96,6 +96,9 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		// Without its people the event would be missing from its user's audit listing.
 		return Event{}, fault.New(fault.Internal, "audit record by %s names none of the users behind it", r.Actor.Name)
 	}
+	if readActor(storeActor(r.Actor.Name)) != r.Actor.Name {
+		return Event{}, fault.New(fault.Internal, "audit actor %q cannot be stored as it is spelled", r.Actor.Name)
+	}
 	if id := UserOf(r.Actor.Name); id != 0 && !slices.Contains(r.Actor.People, id) {
 		// The listing finds a user's actor texts through the user who acted.
 		return Event{}, fault.New(fault.Internal, "audit record by %s does not name user %d among the users behind it", r.Actor.Name, id)

@@ -100,6 +100,7 @@ func (e *Event) AfterScanRow(context.Context) error {
 			return fmt.Errorf("audit event %d: %w", e.Seq, err)
 		}
 	}
+	e.Actor = readActor(e.Actor)
 	for _, f := range []*string{&e.Hash, &e.PrevHash} {
 		b, err := pgBytes(*f, len(*f) == 2+2*32)
 		if err != nil {
@@ -139,7 +140,7 @@ func stored(e Event) (storedEvent, error) {
 		return storedEvent{}, err
 	}
 	return storedEvent{
-		Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
+		Seq: e.Seq, At: e.At, Actor: storeActor(e.Actor), Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
 		Before: before, After: after, Hash: storeHash(e.Hash),
 	}, nil
 }
@@ -173,4 +174,73 @@ func (e *Event) BeforeAppendModel(_ context.Context, query bun.Query) error {
 		return fmt.Errorf("audit events are written by audit.Append or audit.InsertEvents, not as a bun model")
 	}
 	return nil
+}
+
+// The two phrases a user's actor text may add to "user:N" (identity.Actor.AuditName).
+const (
+	viaToken    = " via token from user:"
+	viaCLIToken = " via cli token from "
+)
+
+// storeActor returns what the actor column holds for an actor. A user acting through a
+// token someone made ("user:9 via token from user:1 via cli token from root@desk-1", the
+// actor of most events of a desk that works through the API) is stored as
+// "user:9;1;root@desk-1": the user, the token's maker and the operator who made it at the
+// command line, either of the last two empty when absent. No actor text Verity writes has
+// a ';' right after "user:N", so readActor tells the two apart; every other actor is
+// stored as its text. Append refuses an actor whose text would not come back the same.
+func storeActor(actor string) string {
+	rest, ok := strings.CutPrefix(actor, "user:")
+	user, rest := leadingDigits(rest)
+	if !ok || user == "" {
+		return actor
+	}
+	var maker, operator string
+	if after, ok := strings.CutPrefix(rest, viaToken); ok {
+		if maker, rest = leadingDigits(after); maker == "" {
+			return actor
+		}
+	}
+	cli := false
+	if after, ok := strings.CutPrefix(rest, viaCLIToken); ok {
+		cli, operator, rest = true, after, ""
+	}
+	if rest != "" || (maker == "" && !cli) {
+		return actor
+	}
+	stored := "user:" + user + ";" + maker
+	if cli {
+		stored += ";" + operator
+	}
+	if readActor(stored) != actor {
+		return actor
+	}
+	return stored
+}
+
+// readActor returns the actor text an actor column holds (see storeActor).
+func readActor(stored string) string {
+	rest, ok := strings.CutPrefix(stored, "user:")
+	user, rest := leadingDigits(rest)
+	rest, compact := strings.CutPrefix(rest, ";")
+	if !ok || user == "" || !compact {
+		return stored
+	}
+	maker, operator, cli := strings.Cut(rest, ";")
+	actor := "user:" + user
+	if maker != "" {
+		actor += viaToken + maker
+	}
+	if cli {
+		actor += viaCLIToken + operator
+	}
+	return actor
+}
+
+func leadingDigits(s string) (digits, rest string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i], s[i:]
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"verity/claims/fault"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 	"verity/provenance/audit"
@@ -103,4 +104,39 @@ func TestEventsAreStoredCompact(t *testing.T) {
 	if _, err := db.Bun().NewInsert().Model(&e).Exec(ctx); err == nil {
 		t.Error("inserting an Event through bun succeeded")
 	}
+}
+
+// TestActorColumn: a user acting through a token is stored in a few bytes and read back as
+// the same text; every other actor is stored as its text.
+func TestActorColumn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ actor, stored string }{
+		{"user:9 via token from user:1 via cli token from root@desk-1", "user:9;1;root@desk-1"},
+		{"user:9 via token from user:1", "user:9;1"},
+		{"user:9 via cli token from root@desk-1", "user:9;;root@desk-1"},
+		{"user:9 via cli token from a;b via token from user:2", "user:9;;a;b via token from user:2"},
+		{"user:12", "user:12"},
+		{"system", "system"},
+		{"cli:root@desk-1", "cli:root@desk-1"},
+		{"someone", "someone"},
+		{"user:9 via token from user:x", "user:9 via token from user:x"},
+		{"user:9 via token from user:1 and more", "user:9 via token from user:1 and more"},
+		{"user: via token from user:1", "user: via token from user:1"},
+	} {
+		t.Run(tt.actor, func(t *testing.T) {
+			if got := audit.StoreActor(tt.actor); got != tt.stored {
+				t.Errorf("stored as %q, want %q", got, tt.stored)
+			}
+			if got := audit.ReadActor(tt.stored); got != tt.actor {
+				t.Errorf("read back as %q", got)
+			}
+		})
+	}
+	// A text that reads as another actor's stored form cannot be stored as it is spelled.
+	db := dbtest.Open(t)
+	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: "user:9;1", People: []int64{9}}, Action: "test.act", EntityType: "test"})
+		return err
+	})
+	dbtest.WantKind(t, err, fault.Internal, "")
 }

@@ -204,8 +204,9 @@ func findQuery(db bun.IDB, f Filter) *bun.SelectQuery {
 			// A user's whole actor text ("user:5 via token from user:1") is among the
 			// events of its first user (Append makes sure), found the same way.
 			seq = "person.seq"
+			// Events stored before the compact actor column hold the whole text.
 			q = q.Join("JOIN audit_event_users AS person ON person.seq = event.seq").Where("person.user_id = ?", id).
-				Where("event.actor = ?", f.Actor)
+				Where("event.actor IN (?, ?)", f.Actor, storeActor(f.Actor))
 		} else {
 			// The index of actor texts holds only actors that are not users; the condition
 			// of that partial index, written out, lets both planners use it.
