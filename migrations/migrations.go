@@ -69,7 +69,35 @@ func Apply(ctx context.Context, db *bun.DB) ([]string, error) {
 	for _, mig := range group.Migrations {
 		applied = append(applied, mig.Name+"_"+mig.Comment)
 	}
+	if len(applied) > 0 && db.Dialect().Name() == dialect.SQLite {
+		if err := reclaim(ctx, db); err != nil {
+			return applied, err
+		}
+	}
 	return applied, nil
+}
+
+// reclaim gives the file back the pages a migration freed, when they are a quarter of it or
+// more: a migration that rebuilds a table (20261201000020 copies the audit trail) leaves the
+// old copy's pages free, and SQLite reuses free pages but never shrinks the file by itself.
+// VACUUM cannot run in a migration's transaction, so it runs here, once, after them; the
+// WAL it wrote through is then checkpointed and truncated, so that it does not stay as large
+// as the database on disk.
+func reclaim(ctx context.Context, db *bun.DB) error {
+	var pages, free int64
+	if err := db.QueryRowContext(ctx, "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()").Scan(&pages, &free); err != nil {
+		return fmt.Errorf("read the database's free pages: %w", err)
+	}
+	if free*4 < pages {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("vacuum the %d pages the migrations freed: %w", free, err)
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("truncate the log after vacuum: %w", err)
+	}
+	return nil
 }
 
 // Migration is one migration and whether it has been applied.

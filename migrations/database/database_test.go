@@ -46,7 +46,7 @@ func TestTranslate(t *testing.T) {
 			return err
 		}, fault.Invalid},
 		{"append-only audit", func(ctx context.Context, tx *database.Tx) error {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, prev_hash, hash) VALUES (1, ?, 'a', 'b', 'c', 'd', '', 'h')", now); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, hash) VALUES (1, ?, 'a', 'b', 'c', 'd', 'h')", now); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, "DELETE FROM audit_events WHERE seq = 1")

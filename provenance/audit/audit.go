@@ -36,10 +36,14 @@ type Event struct {
 	EntityID   string    `bun:"entity_id"`
 	// Before and After are canonical JSON, or empty when the entity did not exist before (or
 	// no longer exists after) the change.
-	Before   string `bun:"before,nullzero"`
-	After    string `bun:"after,nullzero"`
-	PrevHash string `bun:"prev_hash"`
-	Hash     string `bun:"hash"`
+	// Both are stored compressed (see storage.go); these are the JSON texts.
+	Before string `bun:"before,nullzero"`
+	After  string `bun:"after,nullzero"`
+	// PrevHash is the previous event's hash ("" for the first), which the row does not
+	// store: the listings read it from that event, and Verify from the event it checked last.
+	PrevHash string `bun:"prev_hash,scanonly"`
+	// Hash is lowercase hex, stored as its 32 bytes.
+	Hash string `bun:"hash"`
 }
 
 // Record is what a writer says about its change.
@@ -92,6 +96,13 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		// Without its people the event would be missing from its user's audit listing.
 		return Event{}, fault.New(fault.Internal, "audit record by %s names none of the users behind it", r.Actor.Name)
 	}
+	if readActor(storeActor(r.Actor.Name)) != r.Actor.Name {
+		return Event{}, fault.New(fault.Internal, "audit actor %q cannot be stored as it is spelled", r.Actor.Name)
+	}
+	if id := UserOf(r.Actor.Name); id != 0 && !slices.Contains(r.Actor.People, id) {
+		// The listing finds a user's actor texts through the user who acted.
+		return Event{}, fault.New(fault.Internal, "audit record by %s does not name user %d among the users behind it", r.Actor.Name, id)
+	}
 	before, err := canonicalValue(r.Before)
 	if err != nil {
 		return Event{}, fmt.Errorf("audit before: %w", err)
@@ -119,10 +130,15 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		After:      after,
 		PrevHash:   h.Hash,
 	}
-	e.Hash = Hash(e)
-	if _, err := tx.ExecPrepared(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		e.Seq, e.At, e.Actor, e.Action, e.EntityType, e.EntityID, nullable(e.Before), nullable(e.After), e.PrevHash, e.Hash); err != nil {
+	sum := hashSum(e)
+	e.Hash = hex.EncodeToString(sum[:])
+	row, err := stored(e)
+	if err != nil {
+		return Event{}, err
+	}
+	if _, err := tx.ExecPrepared(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, before, after, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		row.Seq, row.At, row.Actor, row.Action, row.EntityType, row.EntityID, row.Before, row.After, row.Hash); err != nil {
 		return Event{}, fmt.Errorf("insert audit event: %w", err)
 	}
 	for _, row := range peopleRows(e.Seq, r.Actor.People) {
@@ -134,14 +150,6 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		return Event{}, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil
-}
-
-// nullable stores an empty snapshot as NULL, as the model's nullzero does.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func peopleRows(seq int64, people []int64) []eventUser {
@@ -188,10 +196,18 @@ func Canonical(e Event) []byte {
 
 // Hash returns hex(SHA-256(prev_hash ‖ canonical event)).
 func Hash(e Event) string {
-	sum := sha256.New()
-	sum.Write([]byte(e.PrevHash))
-	sum.Write(Canonical(e))
-	return hex.EncodeToString(sum.Sum(nil))
+	sum := hashSum(e)
+	return hex.EncodeToString(sum[:])
+}
+
+// hashSum returns SHA-256(prev_hash ‖ canonical event), prev_hash as its hex text.
+func hashSum(e Event) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(e.PrevHash))
+	h.Write(Canonical(e))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // canonicalValue encodes v as JSON with sorted object keys and numbers kept as written, so

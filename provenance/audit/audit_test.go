@@ -83,7 +83,8 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"edited after", `UPDATE audit_events SET after = '{"n":99}' WHERE seq = 3`, 3},
 		{"edited actor", `UPDATE audit_events SET actor = 'someone' WHERE seq = 2`, 2},
 		{"deleted middle", `DELETE FROM audit_events WHERE seq = 4`, 4},
-		{"rehashed without relinking", `UPDATE audit_events SET prev_hash = 'x' WHERE seq = 5`, 5},
+		// prev_hash is not stored: an event's link is its hash, which covers the hash before it.
+		{"rehashed without relinking", `UPDATE audit_events SET hash = (SELECT p.hash FROM audit_events AS p WHERE p.seq = 4) WHERE seq = 5`, 5},
 		{"truncated end", `DELETE FROM audit_events WHERE seq >= 5`, 5},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -68,6 +69,8 @@ func TestActorFilterFindsEveryEventAUserIsBehind(t *testing.T) {
 		{"system", []int64{sys}},
 		{"cli:root@desk-1", []int64{cli}},
 		{"user:5 via token from user:1", []int64{throughTheirs}},
+		{"user:1 via cli token from root@desk-1", []int64{viaCLI}},
+		{"user:1 via token from user:5", nil},
 		{"user", nil},
 	} {
 		t.Run(tt.actor, func(t *testing.T) {
@@ -109,6 +112,21 @@ func TestAppendRefusesAUserWithoutPeople(t *testing.T) {
 	}
 }
 
+// TestAppendRefusesAUserNotAmongItsPeople: a user's actor texts are found through the user
+// who acted, so an event that does not name that user among its people is refused.
+func TestAppendRefusesAUserNotAmongItsPeople(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: "user:4 via token from user:1", People: []int64{1}}, Action: "test.act", EntityType: "test"})
+		return err
+	})
+	dbtest.WantKind(t, err, fault.Internal, "")
+	if n := dbtest.AuditCount(t, db); n != 0 {
+		t.Errorf("%d events appended", n)
+	}
+}
+
 // TestActorFilterReadsAnIndex: no actor filter reads the whole chain, on either dialect.
 func TestActorFilterReadsAnIndex(t *testing.T) {
 	t.Parallel()
@@ -123,6 +141,7 @@ func TestActorFilterReadsAnIndex(t *testing.T) {
 		{Actor: "user:1", Action: "test.act", Limit: 51},
 		{Actor: "system", Limit: 51},
 		{Actor: "cli:root@desk-1", AfterSeq: 7, Limit: 51},
+		{Actor: "user:5 via token from user:1", Limit: 51},
 	} {
 		t.Run(fmt.Sprintf("actor=%s after=%d action=%s", f.Actor, f.AfterSeq, f.Action), func(t *testing.T) {
 			query := audit.FindQuery(db.Reader(), f).String()
@@ -208,7 +227,9 @@ func TestMigrationIndexesEventsWrittenBeforeIt(t *testing.T) {
 	for i, actor := range actors {
 		e := audit.Event{Seq: int64(i + 1), At: at, Actor: actor, Action: "test.act", EntityType: "test", EntityID: "1", PrevHash: prev}
 		e.Hash = audit.Hash(e)
-		if _, err := db.Bun().NewInsert().Model(&e).Exec(ctx); err != nil {
+		hash, _ := hex.DecodeString(e.Hash)
+		if _, err := db.Bun().ExecContext(ctx, "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			e.Seq, e.At, e.Actor, e.Action, e.EntityType, e.EntityID, hash); err != nil {
 			t.Fatal(err)
 		}
 		prev = e.Hash

@@ -128,7 +128,7 @@ func BulkAudit(t testing.TB, db *database.DB, n int) {
 			seq, prev = e.Seq, e.Hash
 			batch = append(batch, e)
 			if len(batch) == cap(batch) || i == n-1 {
-				if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+				if err := audit.InsertEvents(ctx, tx, batch); err != nil {
 					return err
 				}
 				batch = batch[:0]
