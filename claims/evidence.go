@@ -240,7 +240,7 @@ func (s *Store) checkEvidenceRoom(ctx context.Context, claimID int64) error {
 // prepared on the writer: adding evidence and proposing a verdict count them while every
 // other writer waits.
 func (s *Store) countEvidence(ctx context.Context, claimID int64, standing bool) (int64, error) {
-	query := "SELECT count(*) FROM evidence WHERE claim_id = $1"
+	query := "SELECT count(*) FROM evidence WHERE claim_id = " + s.scope.DB().Dialect().Param(1)
 	if standing {
 		query += " AND withdrawn_at IS NULL"
 	}

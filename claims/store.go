@@ -219,7 +219,8 @@ func (s *Store) anchorAll(ctx context.Context, list []NewClaim) (anchoring, erro
 // statement prepared on the writer: every claim created checks both while the writer waits.
 // An article missing here counts as stale anchors: anchoring again reports it as missing.
 func (s *Store) revisionAndCount(ctx context.Context, articleID int64) (revision, claims int, err error) {
-	rows, err := s.scope.QueryPrepared(ctx, "SELECT revision, (SELECT count(*) FROM claims WHERE article_id = $1) FROM articles WHERE id = $1", articleID)
+	rows, err := s.scope.QueryPrepared(ctx, "SELECT revision, (SELECT count(*) FROM claims WHERE article_id = "+
+		s.scope.DB().Dialect().Param(1)+") FROM articles WHERE id = $1", articleID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read the revision of article %d: %w", articleID, err)
 	}

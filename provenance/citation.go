@@ -154,7 +154,7 @@ func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor ident
 	// to n: every citation checks both while the writer waits.
 	var count, same int64
 	err := tx.QueryRowPrepared(ctx, `SELECT count(*), coalesce(sum(CASE WHEN source_id = $2 AND relation = $3 AND attribution = $4 AND locator = $5 THEN 1 ELSE 0 END), 0)
-		FROM citations WHERE claim_id = $1`, n.ClaimID, n.SourceID, n.Relation, n.Attribution, n.Locator).Scan(&count, &same)
+		FROM citations WHERE claim_id = `+tx.Engine.Param(1), n.ClaimID, n.SourceID, n.Relation, n.Attribution, n.Locator).Scan(&count, &same)
 	if err != nil {
 		return nil, fmt.Errorf("count the citations of claim %d: %w", n.ClaimID, err)
 	}
