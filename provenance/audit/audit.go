@@ -225,12 +225,18 @@ func canonicalValue(v any) (string, error) {
 	if v == nil {
 		return "", nil
 	}
-	raw, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
+	raw := bytes.TrimRight(buf.Bytes(), "\n")
 	if string(raw) == "null" {
 		return "", nil
+	}
+	if out, ok := sortedKeys(raw); ok {
+		return out, nil
 	}
 	return canonicalJSON(raw)
 }
