@@ -661,7 +661,7 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 		}
 		next.Version++
 		next.UpdatedAt = tx.Now
-		if err := tx.UpdatePrepared(ctx, &next); err != nil {
+		if err := tx.UpdateChangedPrepared(ctx, old, &next); err != nil {
 			return nil, fmt.Errorf("update claim %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{

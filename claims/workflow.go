@@ -203,7 +203,9 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 	next.Stage = m.to
 	next.Version++
 	next.UpdatedAt = tx.Now
-	if err := tx.UpdatePrepared(ctx, &next); err != nil {
+	// Only the columns the move changes: the claim's indexes on the others and its
+	// full-text entry stay as they are.
+	if err := tx.UpdateChangedPrepared(ctx, old, &next); err != nil {
 		return nil, nil, fmt.Errorf("%s claim %d: %w", t.Action, old.ID, err)
 	}
 	ev := &ReviewEvent{

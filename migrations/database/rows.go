@@ -70,12 +70,35 @@ func (tx *Tx) InsertPrepared(ctx context.Context, model any) error {
 // primary key, as tx.NewUpdate().Model(model).WherePK() would, through a statement prepared
 // on the writer. It returns NotFound when no row has the key.
 func (tx *Tx) UpdatePrepared(ctx context.Context, model any) error {
+	return tx.update(ctx, nil, model)
+}
+
+// UpdateChangedPrepared updates model, a pointer to a bun model struct read as old (of the
+// same type), by its primary key: only the columns whose values differ from old's are set.
+// The row ends as UpdatePrepared would leave it, but SQLite maintains only the indexes and
+// triggers of the columns set: a transition that names every column in its SET rewrote all
+// eight indexes of a claim and its full-text entry (the trigger fires on UPDATE OF quote,
+// text), for a change of stage and version. With nothing changed it does nothing.
+func (tx *Tx) UpdateChangedPrepared(ctx context.Context, old, model any) error {
+	if reflect.TypeOf(old) != reflect.TypeOf(model) {
+		return fmt.Errorf("a changed-column update compares two models of one type, not %T and %T", old, model)
+	}
+	return tx.update(ctx, old, model)
+}
+
+func (tx *Tx) update(ctx context.Context, old, model any) error {
 	strct, table, err := tx.modelTable(model)
 	if err != nil {
 		return err
 	}
 	if len(table.PKs) == 0 {
 		return fmt.Errorf("update %s: the model has no primary key", table.Name)
+	}
+	var before reflect.Value
+	if old != nil {
+		if before, _, err = tx.modelTable(old); err != nil {
+			return err
+		}
 	}
 	var b strings.Builder
 	b.WriteString("UPDATE " + string(table.SQLName) + " SET ")
@@ -85,11 +108,23 @@ func (tx *Tx) UpdatePrepared(ctx context.Context, model any) error {
 		if err != nil {
 			return err
 		}
+		if old != nil {
+			was, err := fieldArg(f, before.FieldByIndex(f.Index))
+			if err != nil {
+				return err
+			}
+			if sameArg(was, arg) {
+				continue
+			}
+		}
 		args = append(args, arg)
 		if len(args) > 1 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s = $%d", f.SQLName, len(args))
+	}
+	if len(args) == 0 {
+		return nil // nothing changed
 	}
 	for i, f := range table.PKs {
 		arg, err := fieldArg(f, strct.FieldByIndex(f.Index))
@@ -170,6 +205,15 @@ func fieldArg(f *schema.Field, fv reflect.Value) (any, error) {
 		return fv.Bool(), nil
 	}
 	return nil, fmt.Errorf("a prepared statement cannot store %s (%s)", f.Name, fv.Type())
+}
+
+// sameArg reports whether two parameters store the same value.
+func sameArg(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // returned scans a column of RETURNING into its field, as bun scans it.
