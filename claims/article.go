@@ -168,7 +168,9 @@ func insertRevision(ctx context.Context, tx *database.Tx, actor identity.Actor, 
 // FindArticleByID returns the article with its current body, or NotFound.
 func (s *Store) FindArticleByID(ctx context.Context, id int64) (*Article, error) {
 	a := new(Article)
-	if err := s.scope.Read().NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+	// Prepared: every claim created reads its article to anchor the quote.
+	q := s.scope.Read().NewSelect().Model(a).Where("id = ?", bun.Safe("$1"))
+	if err := s.scope.ScanPrepared(ctx, q, a, id); err != nil {
 		return nil, database.NotFound(err, "article %d", id)
 	}
 	if err := s.readBody(ctx, a); err != nil {

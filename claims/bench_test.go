@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -460,4 +462,111 @@ func BenchmarkListArticleStatus100k(b *testing.B) {
 		b.Fatalf("found %d: %v", len(list), err)
 	}
 	benchFind(b, s, f, len(list), "pages/s")
+}
+
+// BenchmarkReview runs the load command's review workload against the store from 1 or 8
+// goroutines at once, each on claims of its own, with synchronous=FULL. One op moves a claim
+// one step: evidence and start on an open claim, evidence and a proposal on one in review,
+// a second editor's sign-off, a reopening. It reports ops/s (as the load command counts
+// them: evidence and its transition are one op) and the writer's time per write and per
+// commit, as BenchmarkCreateCitedClaims in provenance does.
+//
+//	go test -run '^$' -bench 'Review$' -count 5 ./claims/
+func BenchmarkReview(b *testing.B) {
+	for _, workers := range []int{1, 8} {
+		b.Run(fmt.Sprintf("writers=%d", workers), func(b *testing.B) {
+			var mu sync.Mutex
+			var batches, writes int
+			var run, commit time.Duration
+			db := dbtest.Open(b, database.WithBatchObserver(func(s database.BatchStats) {
+				mu.Lock()
+				defer mu.Unlock()
+				batches, writes, run, commit = batches+1, writes+s.Writes, run+s.Run, commit+s.Commit
+			}))
+			ctx := context.Background()
+			s := claims.NewStore(db)
+			reviewer := benchUser(b, db, identity.RoleReviewer).Actor()
+			editor := benchUser(b, db, identity.RoleEditor).Actor()
+			signer, err := identity.NewStore(db).CreateUser(ctx, identity.System(), identity.NewUser{
+				Email: "signer@example.org", Name: "The signer", Role: identity.RoleEditor, Password: "correct horse battery",
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, quotes, starts := benchPassages(20 * workers)
+			a := benchArticle(b, s, body)
+			owned := make([][]*claims.Claim, workers)
+			for i, q := range quotes {
+				c, err := s.CreateClaim(ctx, editor, claims.NewClaim{ArticleID: a.ID, Quote: q, Start: &starts[i]})
+				if err != nil {
+					b.Fatal(err)
+				}
+				owned[i%workers] = append(owned[i%workers], c)
+			}
+			// As verity serve does at start: with the statistics, SQLite recompiles a prepared
+			// statement whose parameter meets an indexed column unless it is written to keep.
+			if err := db.Optimize(ctx, true); err != nil {
+				b.Fatal(err)
+			}
+			mu.Lock()
+			batches, writes, run, commit = 0, 0, 0, 0
+			mu.Unlock()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for w := range workers {
+				wg.Go(func() {
+					for turn := 0; ; turn++ {
+						if next.Add(1) > int64(b.N) {
+							return
+						}
+						list := owned[w]
+						c := list[turn%len(list)]
+						moved, err := benchReviewStep(ctx, s, c, reviewer, editor, signer.Actor())
+						if err != nil {
+							b.Errorf("claim %d, %s: %v", c.ID, c.Stage, err)
+							return
+						}
+						list[turn%len(list)] = moved
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+			mu.Lock()
+			defer mu.Unlock()
+			if writes > 0 {
+				b.ReportMetric(float64(run.Microseconds())/float64(writes), "writer-µs/write")
+				b.ReportMetric(float64(commit.Microseconds())/float64(batches), "commit-µs/batch")
+				b.ReportMetric(float64(writes)/float64(batches), "writes/batch")
+			}
+		})
+	}
+}
+
+// benchReviewStep moves c one step through the workflow, as the load command's review
+// workload does, and returns it as it then is.
+func benchReviewStep(ctx context.Context, s *claims.Store, c *claims.Claim, reviewer, editor, signer identity.Actor) (*claims.Claim, error) {
+	var t claims.Transition
+	actor := reviewer
+	switch c.Stage {
+	case claims.StageOpen, claims.StageInReview:
+		if _, err := s.AddEvidence(ctx, reviewer, claims.NewEvidence{
+			ClaimID: c.ID, URL: fmt.Sprintf("https://evidence.example.org/%d", c.ID), Title: fmt.Sprintf("Field notes on claim %d", c.ID),
+			Excerpt: "Two independent accounts agree with the figure as published.", Stance: claims.StanceSupports,
+		}); err != nil {
+			return nil, err
+		}
+		t = claims.Transition{Action: claims.ActionStart}
+		if c.Stage == claims.StageInReview {
+			t = claims.Transition{Action: claims.ActionPropose, Status: claims.StatusVerified, Rationale: "Checked against the cited report and two witnesses."}
+		}
+	case claims.StageAwaitingSignoff:
+		actor, t = signer, claims.Transition{Action: claims.ActionSignOff}
+	default:
+		actor, t = editor, claims.Transition{Action: claims.ActionReopen, Rationale: "A new report changes the picture."}
+	}
+	next, _, err := s.Transition(ctx, actor, c.ID, c.Version, t)
+	return next, err
 }

@@ -142,7 +142,7 @@ func (s *Store) AddEvidence(ctx context.Context, actor identity.Actor, n NewEvid
 			e.AttachmentSHA256 = &n.Upload.sha256
 			e.AttachmentName = n.Upload.Name
 		}
-		if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+		if err := tx.InsertPrepared(ctx, e); err != nil {
 			// The claim was read above, so a reference that does not hold is the source: the
 			// foreign key checks it, and sources stay provenance's to read.
 			if n.SourceID != nil && fault.Is(database.Translate(err), fault.Invalid) {
@@ -226,7 +226,7 @@ func (s *Store) WithdrawEvidence(ctx context.Context, actor identity.Actor, id i
 const MaxEvidencePerClaim = 200
 
 func (s *Store) checkEvidenceRoom(ctx context.Context, claimID int64) error {
-	n, err := s.scope.Read().NewSelect().Model((*Evidence)(nil)).Where("claim_id = ?", claimID).Count(ctx)
+	n, err := s.countEvidence(ctx, claimID, false)
 	if err != nil {
 		return fmt.Errorf("count the evidence of claim %d: %w", claimID, err)
 	}
@@ -234,6 +234,28 @@ func (s *Store) checkEvidenceRoom(ctx context.Context, claimID int64) error {
 		return fault.New(fault.Conflict, "claim %d holds %d evidence items, the most one claim may hold", claimID, n)
 	}
 	return nil
+}
+
+// countEvidence counts a claim's evidence items, or only those not withdrawn, in a statement
+// prepared on the writer: adding evidence and proposing a verdict count them while every
+// other writer waits.
+func (s *Store) countEvidence(ctx context.Context, claimID int64, standing bool) (int64, error) {
+	query := "SELECT count(*) FROM evidence WHERE claim_id = " + s.scope.DB().Dialect().Param(1)
+	if standing {
+		query += " AND withdrawn_at IS NULL"
+	}
+	rows, err := s.scope.QueryPrepared(ctx, query, claimID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
 }
 
 // CheckAddEvidence returns Forbidden unless actor may add evidence, and Conflict when c's

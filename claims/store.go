@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -146,23 +144,19 @@ var errStaleAnchors = errors.New("an article got a new revision while its claims
 const MaxClaimsPerArticle = 500
 
 func (s *Store) insertClaims(ctx context.Context, tx *database.Tx, actor identity.Actor, list []NewClaim, p anchoring) ([]*Claim, error) {
-	current, err := s.revisionsOf(ctx, p.articles)
-	if err != nil {
-		return nil, err
-	}
-	if !maps.Equal(current, p.revisions()) {
-		return nil, errStaleAnchors
-	}
 	adding := map[int64]int{}
 	for _, n := range list {
 		adding[n.ArticleID]++
 	}
 	for id, k := range adding {
-		n, err := s.scope.Read().NewSelect().Model((*Claim)(nil)).Where("article_id = ?", id).Count(ctx)
+		revision, n, err := s.revisionAndCount(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("count the claims of article %d: %w", id, err)
+			return nil, err
 		}
-		if int(n)+k > MaxClaimsPerArticle {
+		if revision != p.articles[id].Revision {
+			return nil, errStaleAnchors
+		}
+		if n+k > MaxClaimsPerArticle {
 			return nil, fault.New(fault.Conflict, "article %d has %d claims; %d more would pass the %d one article may have", id, n, k, MaxClaimsPerArticle)
 		}
 	}
@@ -176,7 +170,7 @@ func (s *Store) insertClaims(ctx context.Context, tx *database.Tx, actor identit
 			CreatedBy: actor.UserRef(), CreatedAt: tx.Now, UpdatedAt: tx.Now,
 		}
 		c.setAnchor(p.anchors[i])
-		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+		if err := tx.InsertPrepared(ctx, c); err != nil {
 			return nil, fmt.Errorf("insert claim on article %d: %w", a.ID, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{
@@ -194,14 +188,6 @@ func (s *Store) insertClaims(ctx context.Context, tx *database.Tx, actor identit
 type anchoring struct {
 	articles map[int64]*Article
 	anchors  []Anchor
-}
-
-func (p anchoring) revisions() map[int64]int {
-	out := make(map[int64]int, len(p.articles))
-	for id, a := range p.articles {
-		out[id] = a.Revision
-	}
-	return out
 }
 
 // anchorAll reads each article of the batch once and locates every quote in it.
@@ -229,18 +215,26 @@ func (s *Store) anchorAll(ctx context.Context, list []NewClaim) (anchoring, erro
 	return p, nil
 }
 
-// revisionsOf reads the current revision of each article, without their bodies.
-func (s *Store) revisionsOf(ctx context.Context, articles map[int64]*Article) (map[int64]int, error) {
-	var rows []Article
-	ids := slices.Collect(maps.Keys(articles))
-	if err := s.scope.Read().NewSelect().Model(&rows).Column("id", "revision").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("read the revisions of articles %v: %w", ids, err)
+// revisionAndCount reads an article's current revision and how many claims it has, in one
+// statement prepared on the writer: every claim created checks both while the writer waits.
+// An article missing here counts as stale anchors: anchoring again reports it as missing.
+func (s *Store) revisionAndCount(ctx context.Context, articleID int64) (revision, claims int, err error) {
+	rows, err := s.scope.QueryPrepared(ctx, "SELECT revision, (SELECT count(*) FROM claims WHERE article_id = "+
+		s.scope.DB().Dialect().Param(1)+") FROM articles WHERE id = $1", articleID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the revision of article %d: %w", articleID, err)
 	}
-	out := make(map[int64]int, len(rows))
-	for _, a := range rows {
-		out[a.ID] = a.Revision
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, 0, fmt.Errorf("read the revision of article %d: %w", articleID, err)
+		}
+		return 0, 0, errStaleAnchors // anchoring again reports it missing
 	}
-	return out, nil
+	if err := rows.Scan(&revision, &claims); err != nil {
+		return 0, 0, fmt.Errorf("read the revision of article %d: %w", articleID, err)
+	}
+	return revision, claims, rows.Err()
 }
 
 // inBatch renames the fields of an Invalid error to claims[i].field when it concerns the
@@ -667,7 +661,7 @@ func (s *Store) UpdateClaim(ctx context.Context, actor identity.Actor, id, versi
 		}
 		next.Version++
 		next.UpdatedAt = tx.Now
-		if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+		if err := tx.UpdateChangedPrepared(ctx, old, &next); err != nil {
 			return nil, fmt.Errorf("update claim %d: %w", id, err)
 		}
 		if _, err := audit.Append(ctx, tx, audit.Record{

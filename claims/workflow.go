@@ -203,14 +203,16 @@ func (s *Store) move(ctx context.Context, tx *database.Tx, actor identity.Actor,
 	next.Stage = m.to
 	next.Version++
 	next.UpdatedAt = tx.Now
-	if _, err := tx.NewUpdate().Model(&next).WherePK().Exec(ctx); err != nil {
+	// Only the columns the move changes: the claim's indexes on the others and its
+	// full-text entry stay as they are.
+	if err := tx.UpdateChangedPrepared(ctx, old, &next); err != nil {
 		return nil, nil, fmt.Errorf("%s claim %d: %w", t.Action, old.ID, err)
 	}
 	ev := &ReviewEvent{
 		ClaimID: old.ID, ActorID: actor.UserRef(), Action: t.Action, FromStage: old.Stage, ToStage: next.Stage,
 		Status: concerns, Rationale: t.Rationale, AssigneeID: next.AssigneeID, ClaimVersion: next.Version, CreatedAt: tx.Now,
 	}
-	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
+	if err := tx.InsertPrepared(ctx, ev); err != nil {
 		return nil, nil, fmt.Errorf("record %s of claim %d: %w", t.Action, old.ID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
@@ -266,7 +268,7 @@ func (s *Store) apply(ctx context.Context, actor identity.Actor, c *Claim, t Tra
 			return "", err
 		}
 		if t.Status != StatusUnverifiable {
-			n, err := s.scope.Read().NewSelect().Model((*Evidence)(nil)).Where("claim_id = ? AND withdrawn_at IS NULL", c.ID).Count(ctx)
+			n, err := s.countEvidence(ctx, c.ID, true)
 			if err != nil {
 				return "", fmt.Errorf("count evidence of claim %d: %w", c.ID, err)
 			}

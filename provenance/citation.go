@@ -91,6 +91,10 @@ func (s *Store) CreateCitation(ctx context.Context, actor identity.Actor, n NewC
 	if err := n.normalize(); err != nil {
 		return nil, err
 	}
+	cited, err := s.citedSources(ctx, []NewCitation{n})
+	if err != nil {
+		return nil, err
+	}
 	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Citation, error) {
 		in := s.In(tx)
 		c, err := in.claims.FindClaimByID(ctx, n.ClaimID)
@@ -100,8 +104,30 @@ func (s *Store) CreateCitation(ctx context.Context, actor identity.Actor, n NewC
 		if err := CheckCitable(actor, c); err != nil {
 			return nil, err
 		}
-		return in.createCitation(ctx, tx, actor, n)
+		return in.createCitation(ctx, tx, actor, n, cited[n.SourceID])
 	})
+}
+
+// citedSources reads the sources that citations name, before the writer is taken: sources
+// are never deleted, so one found here is there when the citation is inserted (and the
+// foreign key would refuse it otherwise). A source that does not exist is absent from the
+// map; createCitation reports it, after the checks of the claim.
+func (s *Store) citedSources(ctx context.Context, list []NewCitation) (map[int64]*Source, error) {
+	out := make(map[int64]*Source, len(list))
+	for _, n := range list {
+		if _, ok := out[n.SourceID]; ok {
+			continue
+		}
+		src, err := s.FindSourceByID(ctx, n.SourceID)
+		if fault.Is(err, fault.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[n.SourceID] = src
+	}
+	return out, nil
 }
 
 // CheckCitable returns Forbidden unless actor may cite sources, and Conflict when c's
@@ -117,37 +143,35 @@ func CheckCitable(actor identity.Actor, c *claims.Claim) error {
 // exports stay bounded.
 const MaxCitationsPerClaim = 50
 
-// createCitation inserts a citation of a claim known to exist and be open to change.
-func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewCitation) (*Citation, error) {
-	src, err := s.FindSourceByID(ctx, n.SourceID)
-	if fault.Is(err, fault.NotFound) {
-		return nil, fault.Field("source_id", fmt.Sprintf("source %d does not exist", n.SourceID))
+// createCitation inserts a citation of a claim known to exist and be open to change, citing
+// src, the source n names as citedSources read it (nil when there is none).
+func (s *Store) createCitation(ctx context.Context, tx *database.Tx, actor identity.Actor, n NewCitation, src *Source) (*Citation, error) {
+	missing := fault.Field("source_id", fmt.Sprintf("source %d does not exist", n.SourceID))
+	if src == nil {
+		return nil, missing
 	}
-	if err != nil {
-		return nil, err
-	}
-	n2, err := tx.NewSelect().Model((*Citation)(nil)).Where("claim_id = ?", n.ClaimID).Count(ctx)
+	// One statement, prepared on the writer, counts the claim's citations and those equal
+	// to n: every citation checks both while the writer waits.
+	var count, same int64
+	err := tx.QueryRowPrepared(ctx, `SELECT count(*), coalesce(sum(CASE WHEN source_id = $2 AND relation = $3 AND attribution = $4 AND locator = $5 THEN 1 ELSE 0 END), 0)
+		FROM citations WHERE claim_id = `+tx.Engine.Param(1), n.ClaimID, n.SourceID, n.Relation, n.Attribution, n.Locator).Scan(&count, &same)
 	if err != nil {
 		return nil, fmt.Errorf("count the citations of claim %d: %w", n.ClaimID, err)
 	}
-	if n2 >= MaxCitationsPerClaim {
-		return nil, fault.New(fault.Conflict, "claim %d cites %d sources already, the most one claim may cite", n.ClaimID, n2)
+	if count >= MaxCitationsPerClaim {
+		return nil, fault.New(fault.Conflict, "claim %d cites %d sources already, the most one claim may cite", n.ClaimID, count)
 	}
-	dup, err := tx.NewSelect().Model((*Citation)(nil)).
-		Where("claim_id = ? AND source_id = ? AND relation = ? AND attribution = ? AND locator = ?",
-			n.ClaimID, n.SourceID, n.Relation, n.Attribution, n.Locator).
-		Exists(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("look for a duplicate citation of claim %d: %w", n.ClaimID, err)
-	}
-	if dup {
+	if same > 0 {
 		return nil, fault.New(fault.Conflict, "claim %d already cites source %d with this relation, attribution and locator", n.ClaimID, n.SourceID)
 	}
 	c := &Citation{
 		ClaimID: n.ClaimID, SourceID: n.SourceID, Attribution: n.Attribution, Locator: n.Locator,
 		Relation: n.Relation, CreatedBy: actor.UserRef(), CreatedAt: tx.Now,
 	}
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+	if err := tx.InsertPrepared(ctx, c); err != nil {
+		if fault.Is(database.Translate(err), fault.Invalid) {
+			return nil, missing // the claim was read above; the foreign key that failed is the source's
+		}
 		return nil, fmt.Errorf("insert citation of claim %d: %w", n.ClaimID, err)
 	}
 	if _, err := audit.Append(ctx, tx, audit.Record{
@@ -192,17 +216,25 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []C
 	for i, c := range list {
 		news[i] = c.NewClaim
 	}
+	var all []NewCitation
+	for _, c := range list {
+		all = append(all, c.Citations...)
+	}
+	cited, err := s.citedSources(ctx, all)
+	if err != nil {
+		return nil, err
+	}
 	var out []Created
-	// The claims are anchored before the writer is taken, as claims.CreateClaims does; the
-	// citations are inserted in the claims' transaction.
-	_, err := s.claims.CreateClaimsThen(ctx, actor, news, func(ctx context.Context, tx *database.Tx, made []*claims.Claim) error {
+	// The claims are anchored and the sources read before the writer is taken, as
+	// claims.CreateClaims does; the citations are inserted in the claims' transaction.
+	_, err = s.claims.CreateClaimsThen(ctx, actor, news, func(ctx context.Context, tx *database.Tx, made []*claims.Claim) error {
 		in := s.In(tx)
 		out = make([]Created, len(made))
 		for i, c := range made {
 			out[i].Claim = c
 			for j, n := range list[i].Citations {
 				n.ClaimID = c.ID
-				ct, err := in.createCitation(ctx, tx, actor, n)
+				ct, err := in.createCitation(ctx, tx, actor, n, cited[n.SourceID])
 				if err != nil {
 					return fieldsUnder(err, citationField(i, j, len(list)))
 				}

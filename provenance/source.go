@@ -263,7 +263,9 @@ func (s *Store) CreateSource(ctx context.Context, actor identity.Actor, f Source
 // FindSourceByID returns a source, or NotFound.
 func (s *Store) FindSourceByID(ctx context.Context, id int64) (*Source, error) {
 	src := new(Source)
-	if err := s.scope.Read().NewSelect().Model(src).Where("id = ?", id).Scan(ctx); err != nil {
+	// Prepared: every citation made reads its source.
+	q := s.scope.Read().NewSelect().Model(src).Where("id = ?", bun.Safe("$1"))
+	if err := s.scope.ScanPrepared(ctx, q, src, id); err != nil {
 		return nil, database.NotFound(err, "source %d", id)
 	}
 	return src, nil

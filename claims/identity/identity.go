@@ -183,7 +183,9 @@ func checkPassword(errs fault.Fields, password string) {
 // FindUserByID returns a user, or NotFound.
 func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
-	if err := s.scope.Read().NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+	// Prepared: taking a claim into review checks its assignee while the writer waits.
+	q := s.scope.Read().NewSelect().Model(u).Where("id = ?", bun.Safe("$1"))
+	if err := s.scope.ScanPrepared(ctx, q, u, id); err != nil {
 		return nil, database.NotFound(err, "user %d", id)
 	}
 	return u, nil

@@ -135,7 +135,11 @@ func openSQLite(ctx context.Context, path string, o options) (*DB, error) {
 
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails halfway
 	// when it upgrades from reading to writing.
-	wsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_txlock=immediate"))
+	// temp_store=MEMORY keeps each write's savepoint sub-journal (the pages it changed, as
+	// they were) in memory: otherwise SQLite spills it to a temporary file past 64 KiB, and a
+	// claim with its citations and audit events passes that, so every savepoint wrote a file
+	// while the other writers waited.
+	wsql, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path, o.sync, "&_txlock=immediate&_pragma=temp_store(MEMORY)"))
 	if err != nil {
 		return nil, err
 	}

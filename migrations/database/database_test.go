@@ -106,3 +106,23 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterKeepsSubJournalsInMemory checks the writer's temp_store: each write's savepoint
+// journal must not be spilled to a temporary file while the other writers wait.
+func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	if db.Dialect() != database.SQLite {
+		t.Skip("temp_store is SQLite's")
+	}
+	var store int
+	err := db.Write(context.Background(), func(ctx context.Context, tx *database.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store != 2 {
+		t.Fatalf("the writer's temp_store is %d, want 2 (MEMORY)", store)
+	}
+}

@@ -304,9 +304,8 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 			stats.Skipped++
 			continue
 		}
-		sp := btx
 		if !alone {
-			if sp, err = btx.BeginTx(context.Background(), nil); err != nil {
+			if err := c.exec(btx, savepoint); err != nil {
 				// The write has not run: it goes first in the next batch.
 				lost = err
 				w.state.Store(queued)
@@ -314,7 +313,7 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 				break
 			}
 		}
-		w.turn <- &Tx{Tx: sp, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts}
+		w.turn <- &Tx{Tx: btx, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts}
 		err := <-w.ran
 		if err == nil {
 			err = w.ctx.Err()
@@ -329,9 +328,10 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 			break
 		}
 		if err != nil {
-			err = sp.Rollback()
-		} else {
-			err = sp.Commit()
+			err = c.exec(btx, rollbackToSavepoint)
+		}
+		if err == nil {
+			err = c.exec(btx, releaseSavepoint)
 		}
 		if err != nil {
 			lost = err
@@ -375,6 +375,29 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 		}
 	}
 	return rest
+}
+
+// The statements that put each write of a batch in a savepoint of its own. The name is
+// always the same, since a batch's savepoints never nest (each is released before the next
+// begins; one rolled back is released too), so that the statements are prepared once rather
+// than parsed for every write under a random name, as bun's nested transactions are.
+const (
+	savepoint           = "SAVEPOINT write"
+	rollbackToSavepoint = "ROLLBACK TO SAVEPOINT write"
+	releaseSavepoint    = "RELEASE SAVEPOINT write"
+)
+
+// exec runs one of the committer's own statements in the batch, prepared once it has run
+// (prepareWanted prepares it between batches).
+func (c *committer) exec(btx bun.Tx, query string) error {
+	ctx := context.Background()
+	var err error
+	if s := c.db.stmts.get(query); s != nil {
+		_, err = btx.Tx.StmtContext(ctx, s).ExecContext(ctx)
+	} else {
+		_, err = btx.Tx.ExecContext(ctx, query)
+	}
+	return err
 }
 
 // begin starts a batch's transaction. Its context is never done: the batch belongs to no one
