@@ -261,7 +261,7 @@ func inBatch(err error, i, n int) error {
 func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 	c := new(Claim)
 	// Prepared: the claim detail and every write on a claim read it.
-	q := s.scope.Read().NewSelect().Model(c).Where("id = ?", bun.Safe("$1"))
+	q := s.scope.Read().NewSelect().Model(c).Where("id = ?", s.scope.Param(1))
 	if err := s.scope.ScanPrepared(ctx, q, c, id); err != nil {
 		return nil, database.NotFound(err, "claim %d", id)
 	}
