@@ -50,6 +50,8 @@ type DB struct {
 	// stmts are the writer's prepared statements, readStmts the reader pool's.
 	stmts     prepared
 	readStmts prepared
+	// readHooks see the prepared reads, which bun does not run (AddReadHook).
+	readHooks []bun.QueryHook
 
 	closeOnce sync.Once
 	closeErr  error
@@ -205,6 +207,14 @@ func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond)
 
 // Reader returns the handle for queries that change nothing.
 func (db *DB) Reader() bun.IDB { return db.reader }
+
+// AddReadHook adds a bun query hook to the reads: the reader pool's statements and the
+// prepared reads (Scope.QueryPrepared), which go to the database without bun. Add hooks
+// before the database is used.
+func (db *DB) AddReadHook(h bun.QueryHook) {
+	db.reader.AddQueryHook(h)
+	db.readHooks = append(db.readHooks, h)
+}
 
 // Bun returns a bun handle for migrations and tools that manage the schema. Changes made
 // through it bypass Write: they are not batched and append no audit event.

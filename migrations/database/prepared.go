@@ -169,22 +169,54 @@ func (s Scope) QueryPrepared(ctx context.Context, query string, args ...any) (*s
 	if s.tx != nil {
 		return s.tx.Tx.Tx.QueryContext(ctx, query, args...)
 	}
+	var event *bun.QueryEvent
+	if len(s.db.readHooks) > 0 {
+		event = &bun.QueryEvent{DB: s.db.reader, Query: query, QueryArgs: args, StartTime: time.Now()}
+		for _, h := range s.db.readHooks {
+			ctx = h.BeforeQuery(ctx, event)
+		}
+	}
+	rows, err := s.queryReader(ctx, query, args)
+	if event != nil {
+		event.Err = err
+		for _, h := range s.db.readHooks {
+			h.AfterQuery(ctx, event)
+		}
+	}
+	return rows, err
+}
+
+func (s Scope) queryReader(ctx context.Context, query string, args []any) (*sql.Rows, error) {
 	stmt, err := s.db.readStmts.getOrPrepare(ctx, s.db.reader.DB, query)
 	if err != nil {
 		return nil, err
 	}
+	if stmt == nil { // as many statements are prepared as are kept
+		return s.db.reader.DB.QueryContext(ctx, query, args...)
+	}
 	return stmt.QueryContext(ctx, args...)
 }
 
+// maxReadStatements bounds the reads kept prepared. Each is prepared on every reader
+// connection it runs on and holds its compiled program there; a listing's statement differs
+// by which filters it has and by its limit, so callers could make thousands. The reads that
+// come first (those of every request) are kept; beyond the bound, a read is parsed each time.
+const maxReadStatements = 200
+
 // getOrPrepare returns the statement for query, preparing it on db if needed: for the
 // reader pool, where a free connection is there to prepare on (database/sql prepares it
-// again on each other connection the first time it runs there).
+// again on each other connection the first time it runs there). It returns nil, and no
+// error, once maxReadStatements are kept.
 func (p *prepared) getOrPrepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
 	p.mu.Lock()
 	s, ok := p.stmts[query]
+	full := len(p.stmts) >= maxReadStatements
 	p.mu.Unlock()
 	if ok {
 		return s, nil
+	}
+	if full {
+		return nil, nil
 	}
 	s, err := db.PrepareContext(ctx, query)
 	if err != nil {
