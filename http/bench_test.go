@@ -50,3 +50,43 @@ func BenchmarkGetClaimDetail(b *testing.B) {
 		b.ReportMetric(float64(n)/s, "requests/s")
 	}
 }
+
+// BenchmarkAPIReads100k serves the read workloads of verity-load through the engine at
+// 100,000 claims, with a bearer token, after the statistics are taken as `verity serve`
+// takes them at start (Optimize): the claim detail with its citations and sources, a page
+// of one article's claims with one status, and a search for a word in about a quarter of
+// the claims.
+func BenchmarkAPIReads100k(b *testing.B) {
+	e := newEnv(b)
+	a, sample := pageCorpus(b, e, 100_000)
+	if err := e.db.Optimize(context.Background(), true); err != nil {
+		b.Fatal(err)
+	}
+	auth := "Bearer " + e.tokens[identity.RoleViewer]
+	for _, c := range []struct{ name, path string }{
+		{"get claim", fmt.Sprintf("/api/v1/claims/%d", sample)},
+		{"status+article", fmt.Sprintf("/api/v1/claims?status=unverified&article_id=%d&limit=50", a.ID)},
+		{"search", "/api/v1/claims?q=hospital"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			get := func() *httptest.ResponseRecorder {
+				r := httptest.NewRequest(http.MethodGet, c.path, nil)
+				r.Header.Set("Authorization", auth)
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, r)
+				return w
+			}
+			wantStatus(b, get(), http.StatusOK)
+			n := 0
+			for b.Loop() {
+				if w := get(); w.Code != http.StatusOK {
+					b.Fatalf("GET %s: status %d: %s", c.path, w.Code, w.Body.String())
+				}
+				n++
+			}
+			if s := b.Elapsed().Seconds(); s > 0 {
+				b.ReportMetric(float64(n)/s, "requests/s")
+			}
+		})
+	}
+}

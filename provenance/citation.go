@@ -315,7 +315,7 @@ func (s *Store) ClaimCitations(ctx context.Context, claimID int64) ([]*Citation,
 func (s *Store) findCitations(ctx context.Context, claimID int64) ([]*Citation, error) {
 	cs := []*Citation{}
 	q := s.scope.Read().NewSelect().Model(&cs).Relation("Source").
-		Where("?TableAlias.claim_id = ?", bun.Safe("$1")).
+		Where("?TableAlias.claim_id = ?", s.scope.Param(1)).
 		OrderExpr("?TableAlias.id ASC")
 	err := s.scope.ScanPrepared(ctx, q, &cs, claimID) // prepared: part of the claim detail
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 // The exports read the audit trail and the claims for auditors' spreadsheets: row by row,
 // in chunks of ExportChunk, each chunk one query for its rows and one for each kind of thing
 // its rows name (users, articles, citations, evidence), never one per row. The next chunk is
-// read while the rows of the last one are written (ahead), so memory holds at most three
+// read while the rows of the last one are written (ahead), so memory holds at most two
 // chunks, whatever the size of the database; every query is a short read on the reader pool,
 // so an export never holds the writer or a connection between chunks.
 
@@ -127,8 +127,8 @@ func (s *Store) ExportAudit(ctx context.Context, f AuditFilter) iter.Seq2[*Audit
 
 // ahead runs chunks on a goroutine of its own, one chunk ahead of its caller, so that an
 // export's reads (SQLite and the scanning of rows) and its writing (CSV and the network) run
-// on two cores instead of taking turns on one. It holds at most two chunks besides the one
-// being read. When the caller stops early it stops the reader and waits for it, so that no
+// on two cores instead of taking turns on one. The hand-over is unbuffered, so at most two
+// chunks are held: the one the caller is on and the next, read meanwhile. When the caller stops early it stops the reader and waits for it, so that no
 // read outlives the iteration; a panic while reading is yielded as an Internal error, as it
 // would have reached the request's recovery on the caller's goroutine.
 func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq2[T, error]) iter.Seq2[T, error] {
@@ -138,7 +138,7 @@ func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq
 	}
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		ready := make(chan chunk, 1)
+		ready := make(chan chunk)
 		stopped := make(chan struct{})
 		go func() {
 			defer close(stopped)

@@ -11,6 +11,7 @@ package provenance_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
@@ -182,10 +183,16 @@ func insertPlanClaims(ctx context.Context, tx *database.Tx, c *planCorpus, artic
 	return nil
 }
 
-// planRecorder keeps the text of the statements a handle runs.
+// planRecorder keeps the statements a handle runs.
 type planRecorder struct {
 	mu    sync.Mutex
-	stmts []string
+	stmts []recordedStmt
+}
+
+// recordedStmt is a statement's text and, for a prepared one, the values of its parameters.
+type recordedStmt struct {
+	text string
+	args []any
 }
 
 func (r *planRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
@@ -195,10 +202,10 @@ func (r *planRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) conte
 func (r *planRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.stmts = append(r.stmts, e.Query)
+	r.stmts = append(r.stmts, recordedStmt{e.Query, e.QueryArgs})
 }
 
-func (r *planRecorder) take() []string {
+func (r *planRecorder) take() []recordedStmt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.stmts
@@ -246,14 +253,21 @@ func estimatedRows(step string) int {
 	return n
 }
 
-// explain returns the plan of a statement, one line per step.
-func explain(t *testing.T, db *database.DB, stmt string) []string {
+// explain returns the plan of a statement, one line per step; a prepared statement is
+// planned with the values it ran with, as PostgreSQL may plan by them.
+func explain(t *testing.T, db *database.DB, stmt recordedStmt) []string {
 	t.Helper()
 	prefix := "EXPLAIN QUERY PLAN "
 	if db.Dialect() == database.Postgres {
 		prefix = "EXPLAIN "
 	}
-	rows, err := db.Reader().QueryContext(context.Background(), prefix+stmt)
+	var rows *sql.Rows
+	var err error
+	if len(stmt.args) > 0 {
+		rows, err = db.Reader().(*bun.DB).DB.QueryContext(context.Background(), prefix+stmt.text, stmt.args...)
+	} else {
+		rows, err = db.Reader().QueryContext(context.Background(), prefix+stmt.text)
+	}
 	if err != nil {
 		t.Fatalf("explain %s: %v", stmt, err)
 	}
@@ -476,7 +490,7 @@ func TestPlansSurviveGrowth(t *testing.T) {
 // whole table fails.
 func checkPlans(t *testing.T, c *planCorpus, analysed, sortsAllowed bool) {
 	rec := &planRecorder{}
-	c.db.Reader().(*bun.DB).AddQueryHook(rec)
+	c.db.AddReadHook(rec) // the prepared reads too
 	ctx := context.Background()
 	{
 		cases := append(claimCases(c), auditCases(c.db, c.users[0].ID)...)
@@ -495,7 +509,7 @@ func checkPlans(t *testing.T, c *planCorpus, analysed, sortsAllowed bool) {
 				if c.db.Dialect() == database.SQLite && (pc.unfiltered || pc.dense && analysed) && !slices.ContainsFunc(bad, isSort) {
 					bad = nil // walks the table in key order and stops after a page
 				}
-				if pc.article && strings.Contains(stmt, `"claims" AS "claim"`) && !slices.ContainsFunc(plan, usesArticleIndex) {
+				if pc.article && strings.Contains(stmt.text, `"claims" AS "claim"`) && !slices.ContainsFunc(plan, usesArticleIndex) {
 					bad = append(bad, "an article's listing not driven by an article index")
 				}
 				if len(bad) > 0 && c.db.Dialect() == database.Postgres && strings.Contains(pc.name, "source") && strings.Contains(pc.name, "q") {
@@ -513,7 +527,7 @@ func checkPlans(t *testing.T, c *planCorpus, analysed, sortsAllowed bool) {
 					bad = slices.DeleteFunc(bad, isSort)
 				}
 				if len(bad) > 0 {
-					t.Errorf("%s: %s\n  plan: %s\n  query: %s", pc.name, strings.Join(bad, "; "), strings.Join(plan, " | "), stmt)
+					t.Errorf("%s: %s\n  plan: %s\n  query: %s", pc.name, strings.Join(bad, "; "), strings.Join(plan, " | "), stmt.text)
 				}
 			}
 		}

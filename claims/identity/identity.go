@@ -624,7 +624,7 @@ func (s *Store) Authorize(ctx context.Context, secret string) (*User, *Token, er
 	}
 	// One query for the token, its user and its maker: this runs on every API request.
 	t := new(Token)
-	q := s.scope.Read().NewSelect().Model(t).Relation("User").Relation("Maker").Where("token.token_hash = ?", bun.Safe("$1"))
+	q := s.scope.Read().NewSelect().Model(t).Relation("User").Relation("Maker").Where("token.token_hash = ?", s.scope.Param(1))
 	err := s.scope.ScanPrepared(ctx, q, t, hashToken(secret)) // prepared: it runs on every request
 	if err != nil {
 		if fault.Is(database.Translate(err), fault.NotFound) {

@@ -50,6 +50,8 @@ type DB struct {
 	// stmts are the writer's prepared statements, readStmts the reader pool's.
 	stmts     prepared
 	readStmts prepared
+	// readHooks see the prepared reads, which bun does not run (AddReadHook).
+	readHooks []bun.QueryHook
 
 	closeOnce sync.Once
 	closeErr  error
@@ -209,6 +211,14 @@ func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond)
 
 // Reader returns the handle for queries that change nothing.
 func (db *DB) Reader() bun.IDB { return db.reader }
+
+// AddReadHook adds a bun query hook to the reads: the reader pool's statements and the
+// prepared reads (Scope.QueryPrepared), which go to the database without bun. Add hooks
+// before the database is used.
+func (db *DB) AddReadHook(h bun.QueryHook) {
+	db.reader.AddQueryHook(h)
+	db.readHooks = append(db.readHooks, h)
+}
 
 // Bun returns a bun handle for migrations and tools that manage the schema. Changes made
 // through it bypass Write: they are not batched and append no audit event.
@@ -399,8 +409,37 @@ func (db *DB) Optimize(ctx context.Context, all bool) error {
 	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA optimize=%#x", mask)); err != nil {
 		return fmt.Errorf("PRAGMA optimize: %w", Translate(err))
 	}
+	if err := db.dropShadowSamples(ctx); err != nil {
+		return err
+	}
 	db.reader.SetMaxIdleConns(0)
 	db.reader.SetMaxIdleConns(readerConns)
+	return nil
+}
+
+// dropShadowSamples deletes the value samples (sqlite_stat4) that ANALYZE takes of the
+// tables a virtual table keeps its data in, such as the full-text index's. The virtual table
+// reads them through statements it prepares once and binds anew at every lookup, and a
+// plan that a sample could change is planned again whenever a bound value changes: with
+// samples of the index's segment table, opening a search's iterators parsed and planned
+// SQLite's own statements at every seek, a third of a search's time. Their plans are one
+// primary-key seek with or without samples; the per-table statistics (sqlite_stat1) stay.
+func (db *DB) dropShadowSamples(ctx context.Context) error {
+	var tables int
+	if err := db.writer.NewRaw("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'").Scan(ctx, &tables); err != nil {
+		return fmt.Errorf("look for sqlite_stat4: %w", Translate(err))
+	}
+	if tables == 0 { // SQLite built without STAT4, or nothing analysed yet
+		return nil
+	}
+	if _, err := db.writer.ExecContext(ctx,
+		"DELETE FROM sqlite_stat4 WHERE tbl IN (SELECT name FROM pragma_table_list WHERE type = 'shadow')"); err != nil {
+		return fmt.Errorf("drop the samples of shadow tables: %w", Translate(err))
+	}
+	// The writer reloads the statistics now; readers do when they reopen, below.
+	if _, err := db.writer.ExecContext(ctx, "ANALYZE sqlite_schema"); err != nil {
+		return fmt.Errorf("reload the statistics: %w", Translate(err))
+	}
 	return nil
 }
 

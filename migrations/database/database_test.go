@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"verity/claims/fault"
@@ -124,5 +125,59 @@ func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 	}
 	if store != 2 {
 		t.Fatalf("the writer's temp_store is %d, want 2 (MEMORY)", store)
+	}
+}
+
+// TestOptimizeKeepsNoSamplesOfShadowTables checks that the statistics Optimize leaves have
+// value samples of ordinary indexes but none of the tables a full-text index keeps its
+// segments in, whose lookups SQLite would otherwise plan again at every seek.
+func TestOptimizeKeepsNoSamplesOfShadowTables(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	if db.Dialect() != database.SQLite {
+		t.Skip("sqlite_stat4 is SQLite's")
+	}
+	ctx := context.Background()
+	if err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE notes (id INTEGER PRIMARY KEY, tag TEXT);
+			CREATE INDEX notes_tag ON notes (tag);
+			CREATE VIRTUAL TABLE notes_fts USING fts5(body)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 { // one transaction each, so that the index holds many segments
+		if err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO notes (tag) VALUES (?)", []string{"a", "b", "c"}[i%3]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO notes_fts (body) VALUES (?)", "note number "+strconv.Itoa(i))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Optimize(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	samples := func(where string) int {
+		var n int
+		if err := db.Reader().NewRaw("SELECT count(*) FROM sqlite_stat4 WHERE "+where).Scan(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := samples("idx = 'notes_tag'"); n == 0 {
+		t.Error("ANALYZE kept no samples of notes_tag; the test no longer shows anything")
+	}
+	if n := samples("tbl LIKE 'notes_fts%'"); n != 0 {
+		t.Errorf("%d samples of the full-text index's shadow tables are left", n)
+	}
+	// A second run, as every minute, leaves none either.
+	if err := db.Optimize(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := samples("tbl LIKE 'notes_fts%'"); n != 0 {
+		t.Errorf("after a second Optimize, %d samples of the shadow tables are left", n)
 	}
 }

@@ -3,8 +3,8 @@ package database
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -76,18 +76,20 @@ func (p *prepared) close() {
 }
 
 // Param returns the n-th parameter of a prepared statement, $n, written as it must be where
-// its value is compared to an indexed column. SQLite recompiles a prepared statement each
-// time such a parameter gets a new value once ANALYZE has sampled the index (sqlite_stat4,
-// which PRAGMA optimize writes), since the value might choose another plan: that parse is
-// the very cost preparing saves, and it took a claim's count of citations from 14 to 45 µs.
-// A scalar subquery, (SELECT $n), is a constant the planner does not look into, so the
-// index is used and the statement stays compiled. PostgreSQL plans parameters otherwise
-// and would not know the subquery's type, so it gets $n.
+// its value is compared to an indexed column ("claim_id = " + Param(1)). ANALYZE keeps
+// samples of the values in each index (sqlite_stat4, which PRAGMA optimize writes), and
+// SQLite recompiles a prepared statement whose plan compares a bare parameter with them each
+// time the parameter gets a new value, since the value might choose another plan: that
+// parse is the very cost preparing saves (a claim's count of citations went from 14 to
+// 45 µs; a prepared read cost as much as a parsed one). On SQLite it is written +$n: the
+// unary plus leaves the comparison and its index as they are and keeps the value out of the
+// plan. PostgreSQL plans by value only when it chooses to and has no unary plus for text,
+// so it gets $n.
 func (d Dialect) Param(n int) string {
 	if d == SQLite {
-		return fmt.Sprintf("(SELECT $%d)", n)
+		return "+$" + strconv.Itoa(n)
 	}
-	return fmt.Sprintf("$%d", n)
+	return "$" + strconv.Itoa(n)
 }
 
 // storedTime is how bun writes a time on SQLite, so that a time written through a prepared
@@ -148,7 +150,7 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 }
 
 // ScanPrepared runs q, a read whose arguments stand as $1, $2, … in its text (written
-// bun.Safe("$1")), with args as parameters, and scans the rows into dest, q's model. On the
+// with Param), with args as parameters, and scans the rows into dest, q's model. On the
 // reader pool the statement is prepared once per connection and reused, since its text never
 // changes; bun, which writes the values into the text, makes every read new to the database,
 // and parsing was a third of the server's time on the claim detail. In a bound scope it
@@ -173,6 +175,9 @@ func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, a
 	return nil
 }
 
+// Param is Dialect.Param for a read built with bun ("claim_id = ?", scope.Param(1)).
+func (s Scope) Param(n int) bun.Safe { return bun.Safe(s.db.dialect.Param(n)) }
+
 // QueryPrepared runs a read with $1, $2, … parameters, prepared once per reader connection
 // (in a bound scope, in the transaction, with the writer's prepared statements: the reads a
 // write checks its rules with are as hot as the reads of the claim detail, and run while
@@ -182,22 +187,54 @@ func (s Scope) QueryPrepared(ctx context.Context, query string, args ...any) (*s
 		return s.tx.QueryPrepared(ctx, query, args...)
 	}
 	args = convertArgs(s.db.dialect, args)
+	var event *bun.QueryEvent
+	if len(s.db.readHooks) > 0 {
+		event = &bun.QueryEvent{DB: s.db.reader, Query: query, QueryArgs: args, StartTime: time.Now()}
+		for _, h := range s.db.readHooks {
+			ctx = h.BeforeQuery(ctx, event)
+		}
+	}
+	rows, err := s.queryReader(ctx, query, args)
+	if event != nil {
+		event.Err = err
+		for _, h := range s.db.readHooks {
+			h.AfterQuery(ctx, event)
+		}
+	}
+	return rows, err
+}
+
+func (s Scope) queryReader(ctx context.Context, query string, args []any) (*sql.Rows, error) {
 	stmt, err := s.db.readStmts.getOrPrepare(ctx, s.db.reader.DB, query)
 	if err != nil {
 		return nil, err
 	}
+	if stmt == nil { // as many statements are prepared as are kept
+		return s.db.reader.DB.QueryContext(ctx, query, args...)
+	}
 	return stmt.QueryContext(ctx, args...)
 }
 
+// maxReadStatements bounds the reads kept prepared. Each is prepared on every reader
+// connection it runs on and holds its compiled program there; a listing's statement differs
+// by which filters it has and by its limit, so callers could make thousands. The reads that
+// come first (those of every request) are kept; beyond the bound, a read is parsed each time.
+const maxReadStatements = 200
+
 // getOrPrepare returns the statement for query, preparing it on db if needed: for the
 // reader pool, where a free connection is there to prepare on (database/sql prepares it
-// again on each other connection the first time it runs there).
+// again on each other connection the first time it runs there). It returns nil, and no
+// error, once maxReadStatements are kept.
 func (p *prepared) getOrPrepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
 	p.mu.Lock()
 	s, ok := p.stmts[query]
+	full := len(p.stmts) >= maxReadStatements
 	p.mu.Unlock()
 	if ok {
 		return s, nil
+	}
+	if full {
+		return nil, nil
 	}
 	s, err := db.PrepareContext(ctx, query)
 	if err != nil {
