@@ -27,7 +27,7 @@ func fuzzEnv(f *testing.F) *env {
 // head reads the audit chain's head: what changes exactly when something was changed.
 func (e *env) head() int64 {
 	e.t.Helper()
-	seq, _, err := audit.ReadHead(context.Background(), e.db.Reader())
+	seq, _, err := audit.Head(context.Background(), e.db.Reader())
 	if err != nil {
 		e.t.Fatal(err)
 	}

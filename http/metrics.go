@@ -124,7 +124,7 @@ func (c auditHeadCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc 
 func (c auditHeadCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeReadTimeout)
 	defer cancel()
-	seq, _, err := audit.ReadHead(ctx, c.db.Reader())
+	seq, _, err := audit.Head(ctx, c.db.Reader())
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return

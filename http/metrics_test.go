@@ -136,7 +136,7 @@ func TestMetrics(t *testing.T) {
 	if m := families["verity_write_commit_seconds"].GetMetric(); len(m) != 1 || m[0].GetHistogram().GetSampleCount() < 1 {
 		t.Errorf("commit latency: %v", m)
 	}
-	seq, _, err := audit.ReadHead(context.Background(), e.db.Reader())
+	seq, _, err := audit.Head(context.Background(), e.db.Reader())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func Verify(ctx context.Context, db bun.IDB, knownHead string) (Report, error) {
 	// exactly the head read here: a chain that ends before it has lost its newest events.
 	var h head
 	var err error
-	if h.Seq, h.Hash, err = ReadHead(ctx, db); err != nil {
+	if h.Seq, h.Hash, err = Head(ctx, db); err != nil {
 		return Report{}, err
 	}
 	var r Report
@@ -117,16 +117,6 @@ func finish(r Report, knownHead string, found bool) Report {
 		r.Reason = "the known head is not in the chain: events after it were removed or the head is wrong"
 	}
 	return r
-}
-
-// ReadHead returns the sequence number and hash of the newest event in the chain (0 and ""
-// before the first), as the head row records it.
-func ReadHead(ctx context.Context, db bun.IDB) (seq int64, hash string, err error) {
-	var h head
-	if err := db.NewSelect().Model(&h).Where("id = 1").Scan(ctx); err != nil {
-		return 0, "", database.Translate(err)
-	}
-	return h.Seq, h.Hash, nil
 }
 
 // Filter selects audit events; zero fields match everything.
