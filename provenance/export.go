@@ -149,12 +149,14 @@ func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq
 				}
 			}()
 			for v, err := range chunks(ctx) {
-				if ctx.Err() != nil {
-					return // the caller has stopped; a select would send as readily as stop
-				}
 				select {
 				case ready <- chunk{v, err}:
 				case <-ctx.Done():
+					return
+				}
+				// The drain of a caller that has stopped takes what is sent; reading on
+				// would start one more chunk for nobody.
+				if ctx.Err() != nil {
 					return
 				}
 			}
