@@ -390,7 +390,8 @@ func (db *DB) Optimize(ctx context.Context, all bool) error {
 		if !all {
 			return nil
 		}
-		_, err := db.writer.ExecContext(ctx, "ANALYZE")
+		// On the pool, not the writer's one connection: every batch would wait behind it.
+		_, err := db.schema.ExecContext(ctx, "ANALYZE")
 		return Translate(err)
 	}
 	// The mask's bits (sqlite.org/pragma.html#pragma_optimize): 0x2 analyse what needs it,
