@@ -163,16 +163,8 @@ func flagID(flag string, id int64) (int64, error) {
 func writeExport[T any](a *app, ef exportFlags, what string, total int64, header []string, rows iter.Seq2[T, error], record func(T) []string) (err error) {
 	var tmp *os.File
 	defer func() {
-		if tmp == nil {
-			return
-		}
-		if cerr := tmp.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), ef.out)
-		}
-		if err != nil {
+		if tmp != nil && err != nil {
+			tmp.Close() // a second Close after a failed finish only says it is closed
 			os.Remove(tmp.Name())
 		}
 	}()
@@ -209,7 +201,17 @@ func writeExport[T any](a *app, ef exportFlags, what string, total int64, header
 		}
 		return err
 	}
-	if ef.out != "" {
+	if tmp != nil {
+		// The file is whole once it is on disk under its name: only then is it reported.
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("cannot write %s: %w", ef.out, err)
+		}
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("cannot write %s: %w", ef.out, err)
+		}
+		if err := os.Rename(tmp.Name(), ef.out); err != nil {
+			return fmt.Errorf("cannot write %s: %w", ef.out, err)
+		}
 		fmt.Fprintf(a.stderr, "wrote %d %s to %s\n", n, what, ef.out)
 	}
 	return nil
