@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -206,6 +207,10 @@ func (s *Store) CreateClaims(ctx context.Context, actor identity.Actor, list []C
 		return nil, err
 	}
 	for i := range list {
+		if n := len(list[i].Citations); n > MaxCitationsPerClaim {
+			field := strings.TrimSuffix(citationField(i, 0, len(list)), "[0]")
+			return nil, fault.Field(field, fmt.Sprintf("a claim may cite at most %d sources, not %d", MaxCitationsPerClaim, n))
+		}
 		for j := range list[i].Citations {
 			if err := list[i].Citations[j].normalize(); err != nil {
 				return nil, fieldsUnder(err, citationField(i, j, len(list)))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"verity/claims"
 	"verity/claims/fault"
 	"verity/claims/identity"
 	"verity/migrations/dbtest"
@@ -192,4 +193,24 @@ func TestFindCitations(t *testing.T) {
 		_, _, err = st.FindCitationsBySource(ctx, un.ID, 0, 0)
 		wantFields(t, err, "limit")
 	})
+}
+
+// TestCreateClaimsBoundsCitations refuses a claim that would cite more sources than one claim
+// may before anything is written, naming the list, for every caller of the domain.
+func TestCreateClaimsBoundsCitations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st := provenance.NewStore(db)
+	c := mustClaim(t, db, "At least 79 Afghans were killed, said an Indian official.", "At least 79 Afghans were killed")
+	var cites []provenance.NewCitation
+	for i := range provenance.MaxCitationsPerClaim + 1 {
+		cites = append(cites, provenance.NewCitation{SourceID: mustSource(t, st, provenance.KindAnonymousOfficial, fmt.Sprintf("Official %d", i)).ID})
+	}
+	rows, seq := countRows(t, db, "claims"), headSeq(t, db)
+	_, err := st.CreateClaims(ctx, identity.System(), []provenance.CitedClaim{{NewClaim: claims.NewClaim{ArticleID: c.ArticleID, Quote: "said an Indian official"}, Citations: cites}})
+	dbtest.WantKind(t, err, fault.Invalid, "citations")
+	if countRows(t, db, "claims") != rows || headSeq(t, db) != seq {
+		t.Error("a refused claim changed the database")
+	}
 }
