@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +38,7 @@ type config struct {
 	maxFailures  float64
 	timeout      time.Duration
 	seed         uint64
+	cpuProfile   string
 }
 
 const usage = `verity-load drives a running verity serve on loopback for load figures.
@@ -82,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.json, "json", false, "write the results as JSON on stdout; the report goes to stderr")
 	fs.Float64Var(&c.maxFailures, "max-failures", 0.01, "the share of requests that may fail unexpectedly before the exit status is 1")
 	fs.DurationVar(&c.timeout, "request-timeout", time.Minute, "the longest one request may take, a whole export included")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load command's own CPU profile over the workloads (not the seeding) to this file, for go tool pprof")
 	seed := fs.Uint64("seed", 1, "seed of the generated corpus; the same seed makes the same articles")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -267,6 +271,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	printCorpus(out, rep.Corpus)
 
 	printTableHeader(out)
+	stopProfile, err := startCPUProfile(cfg.cpuProfile)
+	if err != nil {
+		mem.finish(&rep.Server)
+		return err
+	}
 	var runErr error
 	for _, wl := range l.workloads() {
 		res, err := l.drive(ctx, wl)
@@ -276,6 +285,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		rep.Workloads = append(rep.Workloads, res)
 		printResult(out, res)
+	}
+	if err := stopProfile(); err != nil && runErr == nil {
+		runErr = err
 	}
 	mem.finish(&rep.Server)
 	if cfg.db != "" {
@@ -332,4 +344,28 @@ func (m memory) finish(srv *serverReport) {
 		return
 	}
 	srv.PeakRSSBytes, srv.VmHWMBytes, srv.Samples = peak, hwm, n
+}
+
+// startCPUProfile profiles the load command itself, since it shares the machine's cores with
+// the server: what it spends per request is taken from the server's figures. An empty path
+// profiles nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -271,4 +272,36 @@ func FuzzParseAddr(f *testing.F) {
 			t.Fatalf("parseAddr(%q) made base %q for %v", s, base, ip)
 		}
 	})
+}
+
+func TestCPUProfileOfTheLoadCommand(t *testing.T) {
+	s := newServer(t, nil)
+	path := filepath.Join(t.TempDir(), "load.pprof")
+	_, stderr, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--sources", "3",
+		"--clients", "2", "--requests", "20", "--workloads", "get-claim", "--cpuprofile", path)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A CPU profile is a gzipped protocol buffer; pprof reads nothing else.
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("--cpuprofile wrote no gzipped profile: %v", err)
+	}
+	if b, err := io.ReadAll(zr); err != nil || len(b) == 0 {
+		t.Fatalf("--cpuprofile: %d bytes, %v", len(b), err)
+	}
+}
+
+func TestCPUProfileThatCannotBeWrittenFailsTheRun(t *testing.T) {
+	s := newServer(t, nil)
+	_, _, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--requests", "1",
+		"--workloads", "get-claim", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "folder", "p"))
+	if err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
+		t.Fatalf("err = %v, want one naming --cpuprofile", err)
+	}
 }
