@@ -23,16 +23,20 @@ import (
 type Store struct {
 	scope database.Scope
 	users *identity.Store
+	// bodies keeps decoded article bodies, shared with the stores bound to a transaction;
+	// keepBodies is false in those, which read from it but put nothing in (see bodyCache).
+	bodies     *bodyCache
+	keepBodies bool
 }
 
 // NewStore returns a Store over db.
 func NewStore(db *database.DB) *Store {
-	return &Store{scope: db.Scope(), users: identity.NewStore(db)}
+	return &Store{scope: db.Scope(), users: identity.NewStore(db), bodies: newBodyCache(maxCachedBodies), keepBodies: true}
 }
 
 // In returns the store bound to tx: its writes join tx and its reads see what tx wrote.
 func (s *Store) In(tx *database.Tx) *Store {
-	return &Store{scope: s.scope.In(tx), users: s.users.In(tx)}
+	return &Store{scope: s.scope.In(tx), users: s.users.In(tx), bodies: s.bodies}
 }
 
 // NewClaim is what an editor gives to create a claim: the article, the exact quote and, when
