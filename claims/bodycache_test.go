@@ -38,17 +38,25 @@ func TestBodyCacheKeepsTheMostRecentlyUsedWithinItsBound(t *testing.T) {
 	}
 }
 
+// storeWithArticle returns a new database and Store holding one article, created (and so
+// kept) by that Store.
+func storeWithArticle(t *testing.T) (*database.DB, *Store, *Article) {
+	t.Helper()
+	db := dbtest.Open(t)
+	s := NewStore(db)
+	a, err := s.CreateArticle(context.Background(), identity.System(), ArticleFields{Title: "t", Body: "The attacks killed at least 79 Afghans."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s, a
+}
+
 // A body read once is kept: the next read of that revision does not go to the database
 // (here the stored row is overwritten behind the store's back, which nothing in Verity does).
 func TestArticleBodyIsKeptAfterItsFirstRead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.Open(t)
-	s := NewStore(db)
-	a, err := s.CreateArticle(ctx, identity.System(), ArticleFields{Title: "t", Body: "The attacks killed at least 79 Afghans."})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, s, a := storeWithArticle(t)
 	if _, err := db.Bun().NewRaw("UPDATE article_revisions SET body = ? WHERE article_id = ?", []byte("changed"), a.ID).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -68,14 +76,9 @@ func TestArticleBodyIsKeptAfterItsFirstRead(t *testing.T) {
 func TestArticleBodyOfARolledBackRevisionIsNotKept(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.Open(t)
-	s := NewStore(db)
-	a, err := s.CreateArticle(ctx, identity.System(), ArticleFields{Title: "t", Body: "The attacks killed at least 79 Afghans."})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, s, a := storeWithArticle(t)
 	undo := errors.New("roll back")
-	err = db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
+	err := db.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
 		in := s.In(tx)
 		if _, err := in.ReplaceArticle(ctx, identity.System(), a.ID, nil, ArticleFields{Title: "t", Body: "Rolled back."}); err != nil {
 			return err
