@@ -99,3 +99,20 @@ func TestArticleBodyOfARolledBackRevisionIsNotKept(t *testing.T) {
 		t.Fatalf("revision %d: %q (%v), want revision 2 as committed", got.Revision, got.Body, err)
 	}
 }
+
+// BenchmarkReadCurrentBody is the article read of every claim created, its body kept, beside
+// BenchmarkFindArticleByID/kept (the whole row through bun, which anchoring read before).
+func BenchmarkReadCurrentBody(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.Open(b)
+	s := NewStore(db)
+	a, err := s.CreateArticle(ctx, identity.System(), ArticleFields{Title: "t", Body: strings.Repeat("The attacks killed at least 79 Afghans. ", 200)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if got, err := s.readCurrentBody(ctx, a.ID); err != nil || got.Revision != 1 {
+			b.Fatal(err)
+		}
+	}
+}
