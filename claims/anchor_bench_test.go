@@ -198,6 +198,26 @@ func BenchmarkLocate(b *testing.B) {
 			}
 		})
 	})
+	// What creating a claim does: a quote ending at a comma in a news article of about 8 KiB
+	// (the load corpus's mean), once with the start the load gives and once without.
+	b.Run("news article", func(b *testing.B) {
+		body, quotes, starts := benchProse(8<<10, true)
+		k := len(quotes) / 2
+		loop(b, func() {
+			if _, err := Locate(body, quotes[k]+",", &starts[k]); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("news article, no start", func(b *testing.B) {
+		body, quotes, _ := benchProse(8<<10, true)
+		k := len(quotes) / 2
+		loop(b, func() {
+			if _, err := Locate(body, quotes[k]+",", nil); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	// A short quote occurring a million times, never at a boundary.
 	b.Run("ab repeated", func(b *testing.B) {
 		body := strings.Repeat("ab", MaxBodyBytes/2)

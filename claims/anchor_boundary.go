@@ -24,22 +24,34 @@ func has(bits *[boundaryChunk / 64]uint64, i int) bool { return bits[i/64]&(1<<(
 
 // boundaries tells, for byte offsets of one text, whether a quote may start or end there:
 // whether the offset is both a grapheme cluster boundary and a word boundary of Unicode text
-// segmentation (UAX #29, as github.com/rivo/uniseg implements it). It segments lazily, one
-// chunk around each offset asked about, starting from a code point after which the rules
-// remember nothing of the text before (see restartsSegmentation), and it keeps what it
-// segmented: asking about one offset costs a chunk, asking about every offset one pass.
+// segmentation (UAX #29, as github.com/rivo/uniseg implements it). It segments lazily,
+// starting from a code point after which the rules remember nothing of the text before (see
+// restartsSegmentation). The first few offsets asked about are each decided from the few
+// code points around them (point): creating a claim asks about the quote's two ends only,
+// and segmenting a chunk for each was most of its anchoring. After that it segments one
+// chunk around each offset and keeps what it segmented, so that asking about every offset
+// (a quote that occurs often, the nearest boundaries of a message) is one pass.
 type boundaries struct {
 	text   string
 	chunks []*chunkBits
 	// size is the chunk size in bytes: boundaryChunk, or less in tests that make every
 	// text span many chunks.
 	size int
+	// points counts the offsets decided by point, up to maxPoints.
+	points int
 }
+
+// maxPoints is how many offsets of one text point decides before chunks take over;
+// pointReach bounds, in bytes, how far it looks for a restart on each side.
+const (
+	maxPoints  = 16
+	pointReach = 128
+)
 
 func newBoundaries(text string) *boundaries { return newBoundariesIn(text, boundaryChunk) }
 
 func newBoundariesIn(text string, size int) *boundaries {
-	return &boundaries{text: text, chunks: make([]*chunkBits, len(text)/size+1), size: size}
+	return &boundaries{text: text, size: size}
 }
 
 // valid reports whether byte offset b is a grapheme cluster boundary and a word boundary.
@@ -48,6 +60,9 @@ func (bs *boundaries) valid(b int) bool {
 		return b == 0 || b == len(bs.text)
 	}
 	if v, ok := asciiBoundary(bs.text, b); ok {
+		return v
+	}
+	if _, v, ok := bs.point(b); ok {
 		return v
 	}
 	return has(&bs.chunk(b).valid, b%bs.size)
@@ -61,7 +76,43 @@ func (bs *boundaries) cluster(b int) bool {
 	if x, y := bs.text[b-1], bs.text[b]; x < utf8.RuneSelf && y < utf8.RuneSelf && x != '\r' {
 		return true // GB999: no ASCII code point but CR joins the next one
 	}
+	if c, _, ok := bs.point(b); ok {
+		return c
+	}
 	return has(&bs.chunk(b).cluster, b%bs.size)
+}
+
+// point decides byte offset b (inside the text) by segmenting only from the last restart
+// before it to the first after it (see fill, which cuts chunks the same way), unless a chunk
+// holding b is already segmented, maxPoints offsets were decided so already, or no restart
+// lies within pointReach bytes on either side (ok is false then).
+func (bs *boundaries) point(b int) (cluster, valid, ok bool) {
+	if bs.points == maxPoints || bs.chunks != nil && bs.chunks[b/bs.size] != nil {
+		return false, false, false
+	}
+	text := bs.text
+	from, okFrom := restartWithin(text, b, max(0, b-pointReach))
+	to, okTo := restartAfterWithin(text, b, min(len(text), b+pointReach))
+	if !okFrom || !okTo {
+		return false, false, false
+	}
+	bs.points++
+	p, state := from, -1
+	for rest := text[from:to]; p < b; {
+		var cl string
+		cl, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		p += len(cl)
+	}
+	if p != b {
+		return false, false, true
+	}
+	p, state = from, -1
+	for rest := text[from:to]; p < b; {
+		var w string
+		w, rest, state = uniseg.FirstWordInString(rest, state)
+		p += len(w)
+	}
+	return true, p == b, true
 }
 
 // asciiBoundary decides the offset between two ASCII letters, digits or spaces without
@@ -111,14 +162,21 @@ func restartsSegmentation(r rune) bool {
 // restartBefore returns the byte offset of the last code point starting before b after which
 // segmentation may start afresh, or 0 when there is none (the start of the text is one).
 func restartBefore(text string, b int) int {
-	for b > 0 {
+	at, _ := restartWithin(text, b, 0)
+	return at
+}
+
+// restartWithin is restartBefore looking no further back than byte offset lo: ok is false
+// when no restart starts at or after lo (the start of the text counts as one).
+func restartWithin(text string, b, lo int) (at int, ok bool) {
+	for b > lo {
 		r, size := utf8.DecodeLastRuneInString(text[:b])
 		b -= size
 		if restartsSegmentation(r) {
-			return b
+			return b, true
 		}
 	}
-	return 0
+	return 0, b <= 0
 }
 
 // restartAfter returns the byte offset just after the first code point starting at or after
@@ -126,19 +184,29 @@ func restartBefore(text string, b int) int {
 // gives the same boundaries before the cut as the whole text: the rules that look ahead
 // (WB6, WB7b, WB12) look past Extend, Format and ZWJ only, and that code point is none.
 func restartAfter(text string, b int) int {
-	for b < len(text) {
+	at, _ := restartAfterWithin(text, b, len(text))
+	return at
+}
+
+// restartAfterWithin is restartAfter looking at the code points starting before byte offset
+// hi only: ok is false when none of them is a restart and hi is not the end of the text.
+func restartAfterWithin(text string, b, hi int) (at int, ok bool) {
+	for b < hi {
 		r, size := utf8.DecodeRuneInString(text[b:])
 		b += size
 		if restartsSegmentation(r) {
-			return b
+			return b, true
 		}
 	}
-	return len(text)
+	return len(text), b >= len(text)
 }
 
 // chunk returns the boundaries of the chunk holding byte offset b, segmenting it first.
 func (bs *boundaries) chunk(b int) *chunkBits {
 	k := b / bs.size
+	if bs.chunks == nil {
+		bs.chunks = make([]*chunkBits, len(bs.text)/bs.size+1)
+	}
 	if bs.chunks[k] == nil {
 		bs.fill(k)
 	}

@@ -131,3 +131,45 @@ func TestBoundariesOfALongWordSegmentNothing(t *testing.T) {
 		}
 	}
 }
+
+// Each offset asked about first is decided from the code points around it (point): every
+// such answer must agree with segmenting the whole text, at every offset.
+func TestBoundaryPointsAgreeWithWholeTextSegmentation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 7))
+	decided := 0
+	for i := range 30 {
+		text := randomText(rng, 1+rng.IntN(3*boundaryChunk))
+		valid, cluster := wholeTextBoundaries(text)
+		for p := range len(text) + 1 {
+			bs, cs := newBoundaries(text), newBoundaries(text)
+			if bs.valid(p) != valid[p] || cs.cluster(p) != cluster[p] {
+				t.Fatalf("text %d, offset %d of %d: valid %v cluster %v, want %v %v (around %+q)", i, p, len(text),
+					bs.valid(p), cs.cluster(p), valid[p], cluster[p], text[max(0, p-12):min(len(text), p+12)])
+			}
+			if bs.chunks == nil {
+				decided++
+			}
+		}
+	}
+	if decided == 0 {
+		t.Fatal("no offset was decided without segmenting a chunk")
+	}
+}
+
+// Anchoring a quote checks its two ends, which needs no chunk segmented, even where the
+// quote ends at punctuation (which the ASCII shortcut leaves to segmentation).
+func TestLocateSegmentsNoChunkForTheQuoteEnds(t *testing.T) {
+	body := strings.Repeat("Officials said the toll rose, and aid arrived (late). ", 200)
+	quote := "the toll rose,"
+	start := len("Officials said ") + 100*len("Officials said the toll rose, and aid arrived (late). ")
+	bs := newBoundaries(body)
+	if !bs.valid(start) || !bs.valid(start+len(quote)) {
+		t.Fatal("the quote's ends are boundaries")
+	}
+	if bs.chunks != nil {
+		t.Fatal("a chunk was segmented to decide two offsets")
+	}
+	if _, err := Locate(body, quote, &start); err != nil {
+		t.Fatal(err)
+	}
+}

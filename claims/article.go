@@ -125,7 +125,7 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 		return nil, err
 	}
 	sum := bodyHash(f.Body)
-	return database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
+	created, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
 		a := &Article{
 			Slug: f.Slug, Title: f.Title, Outlet: f.Outlet, URL: f.URL, Author: f.Author, PublishedAt: f.PublishedAt,
 			Revision: 1, Body: f.Body, BodySHA256: sum, Version: 1,
@@ -148,6 +148,12 @@ func (s *Store) CreateArticle(ctx context.Context, actor identity.Actor, f Artic
 		}
 		return a, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Committed: its claims, which come next, anchor in the body without reading it back.
+	s.keepBody(revisionKey{article: created.ID, revision: created.Revision}, created.Body)
+	return created, nil
 }
 
 func insertRevision(ctx context.Context, tx *database.Tx, actor identity.Actor, a *Article) error {
@@ -198,14 +204,17 @@ func (s *Store) readBody(ctx context.Context, a *Article) error {
 	return err
 }
 
-// revisionBody reads and decompresses the body of one revision. Rows stored before bodies
-// were compressed hold the text itself, which Decode returns as it is.
+// revisionBody returns the body of one revision: kept decoded from an earlier read, or read
+// and decompressed (and then kept). Rows stored before bodies were compressed hold the text
+// itself, which Decode returns as it is.
 func (s *Store) revisionBody(ctx context.Context, articleID int64, revision int) (string, error) {
-	var stored []byte
-	err := s.scope.Read().NewSelect().Model((*Revision)(nil)).Column("body").
-		Where("article_id = ? AND revision = ?", articleID, revision).Scan(ctx, &stored)
+	k := revisionKey{article: articleID, revision: revision}
+	if body, ok := s.bodies.get(k); ok {
+		return body, nil
+	}
+	stored, err := s.storedBody(ctx, articleID, revision)
 	if err != nil {
-		return "", database.NotFound(err, "revision %d of article %d", revision, articleID)
+		return "", err
 	}
 	codec, err := bodyCodec()
 	if err != nil {
@@ -215,7 +224,38 @@ func (s *Store) revisionBody(ctx context.Context, articleID int64, revision int)
 	if err != nil {
 		return "", fmt.Errorf("revision %d of article %d: %w", revision, articleID, err)
 	}
+	s.keepBody(k, body)
 	return body, nil
+}
+
+// keepBody keeps a body that is committed: one read or written outside a transaction.
+func (s *Store) keepBody(k revisionKey, body string) {
+	if s.keepBodies {
+		s.bodies.put(k, body)
+	}
+}
+
+// storedBody reads a revision's body column as stored, in one statement prepared once per
+// connection: every claim created whose article is not kept decoded reads it.
+func (s *Store) storedBody(ctx context.Context, articleID int64, revision int) ([]byte, error) {
+	d := s.scope.DB().Dialect()
+	rows, err := s.scope.QueryPrepared(ctx, "SELECT body FROM article_revisions WHERE article_id = "+d.Param(1)+
+		" AND revision = "+d.Param(2), articleID, revision)
+	if err != nil {
+		return nil, fmt.Errorf("read revision %d of article %d: %w", revision, articleID, database.Translate(err))
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read revision %d of article %d: %w", revision, articleID, database.Translate(err))
+		}
+		return nil, fault.New(fault.NotFound, "revision %d of article %d not found", revision, articleID)
+	}
+	var stored []byte
+	if err := rows.Scan(&stored); err != nil {
+		return nil, fmt.Errorf("read revision %d of article %d: %w", revision, articleID, err)
+	}
+	return stored, rows.Err()
 }
 
 // FindRevisions lists an article's revisions in order, after revision after and at most
@@ -323,6 +363,9 @@ func (s *Store) ReplaceArticle(ctx context.Context, actor identity.Actor, id int
 		a, err := database.WriteValue(ctx, s.scope, func(ctx context.Context, tx *database.Tx) (*Article, error) {
 			return s.In(tx).replaceArticle(ctx, tx, actor, id, ifVersion, f, sum, p)
 		})
+		if err == nil {
+			s.keepBody(revisionKey{article: a.ID, revision: a.Revision}, a.Body)
+		}
 		if !errors.Is(err, errStalePlan) {
 			return a, err
 		}

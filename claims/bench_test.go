@@ -96,6 +96,32 @@ func BenchmarkCreateClaim(b *testing.B) {
 	benchRate(b, n, "claims/s")
 }
 
+// BenchmarkFindArticleByID reads an article with its current body, about 8 KiB (the load
+// corpus's mean), as every claim created does to anchor its quote: "kept" from a Store that
+// read it before, "read" from a new Store each time (the revision's row read and
+// decompressed).
+func BenchmarkFindArticleByID(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.Open(b)
+	body, _, _ := benchPassages(110)
+	a := benchArticle(b, claims.NewStore(db), body)
+	b.Run("kept", func(b *testing.B) {
+		s := claims.NewStore(db)
+		for b.Loop() {
+			if got, err := s.FindArticleByID(ctx, a.ID); err != nil || got.Body != body {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			if got, err := claims.NewStore(db).FindArticleByID(ctx, a.ID); err != nil || got.Body != body {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkTransition takes one workflow transition per op, with its review event and audit
 // event: a reviewer's proposal (which also counts the claim's evidence) and an editor's
 // rejection, alternately, on one claim that has evidence.

@@ -114,19 +114,44 @@ func (s *Store) CreateCitation(ctx context.Context, actor identity.Actor, n NewC
 // foreign key would refuse it otherwise). A source that does not exist is absent from the
 // map; createCitation reports it, after the checks of the claim.
 func (s *Store) citedSources(ctx context.Context, list []NewCitation) (map[int64]*Source, error) {
-	out := make(map[int64]*Source, len(list))
+	var ids []int64
 	for _, n := range list {
-		if _, ok := out[n.SourceID]; ok {
-			continue
+		if !slices.Contains(ids, n.SourceID) {
+			ids = append(ids, n.SourceID)
 		}
-		src, err := s.FindSourceByID(ctx, n.SourceID)
-		if fault.Is(err, fault.NotFound) {
-			continue
+	}
+	out := make(map[int64]*Source, len(ids))
+	if len(ids) <= 1 {
+		for _, id := range ids {
+			src, err := s.FindSourceByID(ctx, id)
+			if fault.Is(err, fault.NotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[id] = src
 		}
-		if err != nil {
-			return nil, err
-		}
-		out[n.SourceID] = src
+		return out, nil
+	}
+	if len(ids) > MaxCitationsPerClaim {
+		// Only a batch of several claims names more sources than one claim may cite.
+		return s.findSources(ctx, ids)
+	}
+	// Several sources in one statement, prepared: its text depends only on how many, which
+	// MaxCitationsPerClaim bounds, so at most that many statements are kept.
+	params := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		params[i], args[i] = string(s.scope.Param(i+1)), id
+	}
+	var found []*Source
+	q := s.scope.Read().NewSelect().Model(&found).Where("id IN (?)", bun.Safe(strings.Join(params, ", ")))
+	if err := s.scope.ScanPrepared(ctx, q, &found, args...); err != nil {
+		return nil, fmt.Errorf("read the cited sources: %w", database.Translate(err))
+	}
+	for _, src := range found {
+		out[src.ID] = src
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package provenance_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -210,6 +211,44 @@ func TestCreateClaimsBoundsCitations(t *testing.T) {
 	rows, seq := countRows(t, db, "claims"), headSeq(t, db)
 	_, err := st.CreateClaims(ctx, identity.System(), []provenance.CitedClaim{{NewClaim: claims.NewClaim{ArticleID: c.ArticleID, Quote: "said an Indian official"}, Citations: cites}})
 	dbtest.WantKind(t, err, fault.Invalid, "citations")
+	if countRows(t, db, "claims") != rows || headSeq(t, db) != seq {
+		t.Error("a refused claim changed the database")
+	}
+}
+
+// TestCreateClaimsReadsEveryCitedSource: the sources a claim cites are read together before
+// the writer is taken; each citation gets its own, a source cited twice is read once, and a
+// source that does not exist is reported on its citation, with nothing written.
+func TestCreateClaimsReadsEveryCitedSource(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	st := provenance.NewStore(db)
+	c := mustClaim(t, db, "At least 79 Afghans were killed, said an Indian official. The UN counted 80.", "At least 79 Afghans were killed")
+	a := mustSource(t, st, provenance.KindAnonymousOfficial, "Indian official")
+	b := mustSource(t, st, provenance.KindReport, "UN count")
+	made, err := st.CreateClaims(ctx, identity.System(), []provenance.CitedClaim{{
+		NewClaim: claims.NewClaim{ArticleID: c.ArticleID, Quote: "The UN counted 80."},
+		Citations: []provenance.NewCitation{
+			{SourceID: b.ID, Locator: "table 1"}, {SourceID: a.ID}, {SourceID: b.ID, Locator: "table 2"},
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ct := range made[0].Citations {
+		got = append(got, ct.Source.Name+" "+ct.Locator)
+	}
+	if want := []string{"UN count table 1", "Indian official ", "UN count table 2"}; !slices.Equal(got, want) {
+		t.Errorf("citations cite %q, want %q", got, want)
+	}
+	rows, seq := countRows(t, db, "claims"), headSeq(t, db)
+	_, err = st.CreateClaims(ctx, identity.System(), []provenance.CitedClaim{{
+		NewClaim:  claims.NewClaim{ArticleID: c.ArticleID, Quote: "said an Indian official"},
+		Citations: []provenance.NewCitation{{SourceID: a.ID}, {SourceID: 999}, {SourceID: b.ID}},
+	}})
+	wantFields(t, err, "citations[1].source_id")
 	if countRows(t, db, "claims") != rows || headSeq(t, db) != seq {
 		t.Error("a refused claim changed the database")
 	}

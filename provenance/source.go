@@ -231,6 +231,10 @@ func (s *Store) In(tx *database.Tx) *Store {
 	return &Store{scope: s.scope.In(tx), claims: s.claims.In(tx), identity: s.identity.In(tx)}
 }
 
+// Claims returns the claims store this store creates claims through, so that a server uses
+// one claims store, with one cache of article bodies, for both.
+func (s *Store) Claims() *claims.Store { return s.claims }
+
 // CreateSource stores a new source at version 1. It needs the edit right; it returns
 // Invalid, with every bad field named, when a field is missing, too long, not valid UTF-8 or
 // not one of its allowed values.

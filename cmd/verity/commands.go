@@ -267,8 +267,9 @@ func (a *app) serveCommand() *cobra.Command {
 				db.KeepOptimized(optimizing, database.OptimizeEvery, func(err error) { logger.Warn("optimize the database", "err", err) })
 			}()
 			defer func() { stopOptimizing(); <-optimized }()
+			ps := provenance.NewStore(db)
 			srv := http.NewServer(http.Deps{
-				DB: db, Claims: claims.NewStore(db), Provenance: provenance.NewStore(db), Identity: identity.NewStore(db),
+				DB: db, Claims: ps.Claims(), Provenance: ps, Identity: identity.NewStore(db),
 				Logger: logger, MaxUploadBytes: maxUpload, PublicURL: publisher.PublicURL, Publisher: publisher,
 				Metrics: metrics,
 			})
