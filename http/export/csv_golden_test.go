@@ -13,7 +13,7 @@ import (
 
 // goldenCSV writes rows as the exports do and compares the file with testdata/name (see
 // compareGolden).
-func goldenCSV[T any](t *testing.T, name string, header []string, rows iter.Seq2[T, error], record func(T) []string) []byte {
+func goldenCSV[T any](t *testing.T, name string, header []string, rows iter.Seq2[T, error], record func(*export.Record, T)) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := export.NewCSVWriter(&buf, false)
@@ -23,11 +23,13 @@ func goldenCSV[T any](t *testing.T, name string, header []string, rows iter.Seq2
 	if err := w.Write(header); err != nil {
 		t.Fatal(err)
 	}
+	var rec export.Record
 	for row, err := range rows {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Write(record(row)); err != nil {
+		record(&rec, row)
+		if err := w.WriteRecord(&rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,7 +55,7 @@ func TestGoldenCSVExports(t *testing.T) {
 		afterSeed = e.Seq // the seed's citations are its last events
 	}
 	file := goldenCSV(t, "audit-review.csv", export.AuditColumns,
-		st.ExportAudit(ctx, provenance.AuditFilter{Filter: audit.Filter{AfterSeq: afterSeed}}), export.AuditRecord)
+		st.ExportAudit(ctx, provenance.AuditFilter{Filter: audit.Filter{AfterSeq: afterSeed}}), export.Strings(export.AuditRecord))
 	events, err := export.ReadAuditCSV(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
