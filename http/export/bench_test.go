@@ -151,7 +151,7 @@ func BenchmarkExportClaims100k(b *testing.B) {
 	}, export.ClaimRecord)
 }
 
-func benchClaimsFixture(b *testing.B, db *database.DB, n int) {
+func benchClaimsFixture(b testing.TB, db *database.DB, n int) {
 	ctx := context.Background()
 	ids := identity.NewStore(db)
 	rev, err := ids.CreateUser(ctx, identity.System(), identity.NewUser{Email: "r@example.org", Name: "Rita Reviewer", Role: identity.RoleReviewer, Password: "correct horse battery"})
