@@ -449,43 +449,73 @@ func (s *Store) claimRows(ctx context.Context, list []*claims.Claim) ([]*ClaimRo
 	return rows, nil
 }
 
-// citationsToExport reads the citations of a chunk of claims as the export
-// shows them: by claim, oldest first, each with its source's name alone, scanned by hand.
-// Like the claims' own lookups it reads by a range when the ids are dense
-// (database.Scope.QueryAmong), so the map may hold claims between them that are not
-// among ids. A chunk names few sources, each looked up by key.
+// citationsToExport reads the citations of a chunk of claims as the export shows them: by
+// claim, oldest first, each with its source's name alone, scanned by hand. Like the claims'
+// own lookups it reads by a range when the ids are dense (database.Scope.QueryAmong), so
+// the map may hold claims between them that are not among ids. The sources' names are read
+// apart, once each: a chunk's citations name a few hundred sources at most, and joining
+// them cost a lookup and a copy of the name per citation.
 func (s *Store) citationsToExport(ctx context.Context, claimIDs []int64) (map[int64][]*Citation, error) {
 	out := map[int64][]*Citation{}
 	if len(claimIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.scope.QueryAmong(ctx, "SELECT c.claim_id, c.source_id, c.attribution, c.relation, s.name FROM citations AS c "+
-		"LEFT JOIN sources AS s ON s.id = c.source_id WHERE %s ORDER BY c.claim_id ASC, c.id ASC", "c.claim_id", claimIDs) // the index's order; see claims/batch.go
+	rows, err := s.scope.QueryAmong(ctx, "SELECT claim_id, source_id, attribution, relation FROM citations WHERE %s ORDER BY claim_id ASC, id ASC",
+		"claim_id", claimIDs) // the index's order; see claims/batch.go
 	if err != nil {
 		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
 	}
 	defer rows.Close()
 	var c Citation
-	var name sql.NullString
-	dest := []any{database.Int(&c.ClaimID), database.Int(&c.SourceID), &c.Attribution, (*string)(&c.Relation), &name}
+	dest := []any{database.Int(&c.ClaimID), database.Int(&c.SourceID), &c.Attribution, (*string)(&c.Relation)}
 	sources := map[int64]*Source{}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
 		}
 		cit := c
-		if name.Valid {
-			src := sources[c.SourceID]
-			if src == nil {
-				src = &Source{ID: c.SourceID, Name: name.String}
-				sources[c.SourceID] = src
-			}
-			cit.Source = src
+		src := sources[c.SourceID]
+		if src == nil {
+			src = &Source{ID: c.SourceID}
+			sources[c.SourceID] = src
 		}
+		cit.Source = src
 		out[c.ClaimID] = append(out[c.ClaimID], &cit)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	rows.Close()
+	if len(sources) == 0 {
+		return out, nil
+	}
+	if rows, err = s.scope.QueryAmong(ctx, "SELECT id, name FROM sources WHERE %s", "id", slices.Collect(maps.Keys(sources))); err != nil {
+		return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	defer rows.Close()
+	var id int64
+	var name string
+	named := map[int64]bool{}
+	for rows.Next() {
+		if err := rows.Scan(database.Int(&id), &name); err != nil {
+			return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
+		}
+		if src := sources[id]; src != nil {
+			src.Name = name
+			named[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	if len(named) < len(sources) { // a source that is not there any more: named by its id
+		for _, cits := range out {
+			for _, cit := range cits {
+				if !named[cit.SourceID] {
+					cit.Source = nil
+				}
+			}
+		}
 	}
 	return out, nil
 }
