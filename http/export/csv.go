@@ -107,17 +107,15 @@ func (w *CSVWriter) WriteRecord(r *Record) error {
 // holds a comma, a quote or a line break, is the end-of-data marker \. or begins with a
 // space (unicode.IsSpace); inside quotes a quote is doubled and LF written CR LF.
 func (w *CSVWriter) cell(s []byte) {
-	quote, cr := false, false
-	for _, c := range s {
-		switch c {
-		case ',', '"', '\n':
+	quote := false
+	for i, c := range s {
+		if quoted[c] {
 			quote = true
-		case '\r':
-			quote, cr = true, true
+			if bytes.IndexByte(s[i:], '\r') >= 0 {
+				s = []byte(text.LineFeeds(string(s)))
+			}
+			break
 		}
-	}
-	if cr {
-		s = []byte(text.LineFeeds(string(s)))
 	}
 	prefix := len(s) > 0 && strings.IndexByte(formulaStarts, s[0]) >= 0
 	if !quote && !prefix && len(s) > 0 {
@@ -150,6 +148,10 @@ func (w *CSVWriter) cell(s []byte) {
 	}
 	w.w.WriteByte('"')
 }
+
+// quoted marks the characters that put a cell in quotes: the separator, the quote and the
+// line breaks.
+var quoted = [256]bool{',': true, '"': true, '\n': true, '\r': true}
 
 // Record is one CSV record being made, its cells written one after another into a buffer
 // that the next record reuses: a row of the claims export is some thirty cells, and a
