@@ -16,7 +16,7 @@ import (
 	"verity/claims/text"
 )
 
-// The CSV exports are RFC 4180 through encoding/csv: UTF-8, CRLF between records, a field
+// The CSV exports are RFC 4180 as encoding/csv writes it: UTF-8, CRLF between records, a field
 // quoted when it holds a comma, a quote or a line break. Two rules of Verity's own sit on top,
 // both applied by CSVWriter to every cell and undone by CSVReader:
 //
