@@ -17,17 +17,29 @@ import (
 // (TestPlansSurviveGrowth).
 
 // ArticleTitles returns the titles of the articles among ids, by id, without their bodies.
+// It reads by a range when the ids are dense (database.Scope.QueryAmong), and the map may
+// then hold articles between them that are not among ids.
 func (s *Store) ArticleTitles(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []Article
-	if err := s.scope.Read().NewSelect().Model(&rows).Column("id", "title").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+	rows, err := s.scope.QueryAmong(ctx, "SELECT id, title FROM articles WHERE %s", "id", ids)
+	if err != nil {
 		return nil, fmt.Errorf("read the titles of %d articles: %w", len(ids), database.Translate(err))
 	}
-	for _, a := range rows {
-		out[a.ID] = a.Title
+	defer rows.Close()
+	var id int64
+	var title string
+	dest := []any{database.Int(&id), &title}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read the titles of %d articles: %w", len(ids), database.Translate(err))
+		}
+		out[id] = title
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the titles of %d articles: %w", len(ids), database.Translate(err))
 	}
 	return out, nil
 }
@@ -48,40 +60,65 @@ func (s *Store) ClaimArticles(ctx context.Context, ids []int64) (map[int64]int64
 	return out, nil
 }
 
-// EvidenceByClaims returns the evidence of each claim among ids, withdrawn items included,
-// oldest first, by claim id. Each item holds what a listing of it shows (its url, stance,
-// attachment name and withdrawal) and none of its longer texts.
+// EvidenceByClaims returns the evidence of each claim among ids, withdrawn
+// items included, oldest first, by claim id. Each item holds what a listing of it shows
+// (its claim, url, stance, attachment name and withdrawal time) and none of its longer
+// texts. The rows are scanned by hand, and read by a range when the ids are dense
+// (database.Scope.QueryAmong): the map may then hold claims between them that are not
+// among ids.
 func (s *Store) EvidenceByClaims(ctx context.Context, ids []int64) (map[int64][]*Evidence, error) {
 	out := make(map[int64][]*Evidence, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var list []*Evidence
-	if err := s.scope.Read().NewSelect().Model(&list).Column("id", "claim_id", "url", "stance", "attachment_name", "withdrawn_at").
-		Where("claim_id IN (?)", bun.List(ids)).Order("claim_id ASC", "id ASC").Scan(ctx); err != nil {
+	d := s.scope.DB().Dialect()
+	rows, err := s.scope.QueryAmong(ctx, "SELECT id, claim_id, url, stance, attachment_name, "+d.TimeColumn("withdrawn_at")+
+		" FROM evidence WHERE %s ORDER BY claim_id ASC, id ASC", "claim_id", ids)
+	if err != nil {
 		return nil, fmt.Errorf("read the evidence of %d claims: %w", len(ids), database.Translate(err))
 	}
-	for _, e := range list {
-		out[e.ClaimID] = append(out[e.ClaimID], e)
+	defer rows.Close()
+	var e Evidence
+	dest := []any{database.Int(&e.ID), database.Int(&e.ClaimID), &e.URL, (*string)(&e.Stance), &e.AttachmentName, database.NullTime(&e.WithdrawnAt)}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read the evidence of %d claims: %w", len(ids), database.Translate(err))
+		}
+		item := e
+		out[e.ClaimID] = append(out[e.ClaimID], &item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the evidence of %d claims: %w", len(ids), database.Translate(err))
 	}
 	return out, nil
 }
 
-// LastReviewEvents returns the newest transition of each claim among ids that has one, by
-// claim id.
+// LastReviewEvents returns the newest transition of each claim among ids that has one, by claim id. Each holds what the claims export shows of it: its claim, actor,
+// action, rationale and time. As EvidenceByClaims, it reads by a range when the ids are
+// dense, and the map may then hold claims between them that are not among ids.
 func (s *Store) LastReviewEvents(ctx context.Context, ids []int64) (map[int64]*ReviewEvent, error) {
 	out := make(map[int64]*ReviewEvent, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var list []*ReviewEvent
-	last := s.scope.Read().NewSelect().Model((*ReviewEvent)(nil)).ColumnExpr("MAX(id)").
-		Where("claim_id IN (?)", bun.List(ids)).Group("claim_id")
-	if err := s.scope.Read().NewSelect().Model(&list).Where("id IN (?)", last).Scan(ctx); err != nil {
+	d := s.scope.DB().Dialect()
+	rows, err := s.scope.QueryAmong(ctx, "SELECT id, claim_id, actor_id, action, rationale, "+d.TimeColumn("created_at")+" FROM review_events "+
+		"WHERE id IN (SELECT MAX(id) FROM review_events WHERE %s GROUP BY claim_id)", "claim_id", ids)
+	if err != nil {
 		return nil, fmt.Errorf("read the last transitions of %d claims: %w", len(ids), database.Translate(err))
 	}
-	for _, e := range list {
-		out[e.ClaimID] = e
+	defer rows.Close()
+	var e ReviewEvent
+	dest := []any{database.Int(&e.ID), database.Int(&e.ClaimID), database.NullInt(&e.ActorID), (*string)(&e.Action), &e.Rationale, database.Time(&e.CreatedAt)}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read the last transitions of %d claims: %w", len(ids), database.Translate(err))
+		}
+		last := e
+		out[e.ClaimID] = &last
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the last transitions of %d claims: %w", len(ids), database.Translate(err))
 	}
 	return out, nil
 }

@@ -37,7 +37,7 @@ func (s *Server) exportAudit(c *gin.Context) error {
 		return err
 	}
 	rows := s.provenance.ExportAudit(c.Request.Context(), f)
-	return streamCSV(c, "verity-audit.csv", bom, export.AuditColumns, rows, export.AuditRecord)
+	return streamCSV(c, "verity-audit.csv", bom, export.AuditColumns, rows, export.Strings(export.AuditRecord))
 }
 
 func (s *Server) exportClaims(c *gin.Context) error {
@@ -53,7 +53,7 @@ func (s *Server) exportClaims(c *gin.Context) error {
 
 // streamCSV answers with the rows as CSV. The first row is read before answering, so that an
 // error there (a bad filter) is an ordinary problem response.
-func streamCSV[T any](c *gin.Context, name string, bom bool, header []string, rows iter.Seq2[T, error], record func(T) []string) error {
+func streamCSV[T any](c *gin.Context, name string, bom bool, header []string, rows iter.Seq2[T, error], record func(*export.Record, T)) error {
 	h := c.Writer.Header()
 	rc := http.NewResponseController(c.Writer)
 	open := func() (io.Writer, error) {

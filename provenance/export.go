@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -10,8 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/uptrace/bun"
 
 	"verity/claims"
 	"verity/claims/fault"
@@ -313,11 +312,22 @@ func (r *ClaimRow) Name(id *int64) string {
 // f.After and f.Order are the export's own.
 func (s *Store) ExportClaims(ctx context.Context, f ClaimFilter) iter.Seq2[*ClaimRow, error] {
 	f.Limit, f.Order, f.After, f.Snapshot = ExportChunk, claims.ByID, nil, nil
+	// The export of every claim, the usual one, reads its chunks itself (claimsAfter); a
+	// filter is FindClaims's to apply.
+	every := f == ClaimFilter{Filter: claims.Filter{Limit: ExportChunk}}
 	return rowsOf(ahead(ctx, func(ctx context.Context) iter.Seq2[[]*ClaimRow, error] {
 		return func(yield func([]*ClaimRow, error) bool) {
 			f := f // each run of the export pages from the start
+			var after int64
 			for {
-				chunk, more, err := s.FindClaims(ctx, f)
+				var chunk []*claims.Claim
+				more, err := false, error(nil)
+				if every {
+					chunk, err = s.claimsAfter(ctx, after)
+					more = len(chunk) == ExportChunk
+				} else {
+					chunk, more, err = s.FindClaims(ctx, f)
+				}
 				if err != nil {
 					yield(nil, err)
 					return
@@ -326,10 +336,64 @@ func (s *Store) ExportClaims(ctx context.Context, f ClaimFilter) iter.Seq2[*Clai
 				if !yield(rows, err) || err != nil || !more || len(chunk) == 0 {
 					return
 				}
-				f.After = &claims.Key{ID: chunk[len(chunk)-1].ID}
+				after = chunk[len(chunk)-1].ID
+				f.After = &claims.Key{ID: after}
 			}
 		}
 	}))
+}
+
+// exportedClaim is the statement claimsAfter reads a chunk with: the columns of a claim the
+// claims export shows, in the order claimDest scans them, after $1 in id order.
+func exportedClaim(d database.Dialect) string {
+	return "SELECT id, article_id, article_revision, quote, anchor_start, anchor_end, anchor_state, text, kind, quantities, " +
+		"stage, status, rationale, assignee_id, proposed_status, proposed_rationale, proposed_by, " + d.TimeColumn("proposed_at") + ", " +
+		"signed_off_by, " + d.TimeColumn("signed_off_at") + ", version, " + d.TimeColumn("created_at") + ", " + d.TimeColumn("updated_at") +
+		" FROM claims WHERE id > " + d.Param(1) + " ORDER BY id ASC LIMIT " + strconv.Itoa(ExportChunk)
+}
+
+// claimDest is where the columns of exportedClaim go, in its order: into c, and the
+// quantities' JSON into quantities.
+func claimDest(c *claims.Claim, quantities *sql.RawBytes) []any {
+	return []any{
+		database.Int(&c.ID), database.Int(&c.ArticleID), database.Int(&c.ArticleRevision), &c.Quote,
+		database.Int(&c.AnchorStart), database.Int(&c.AnchorEnd), (*string)(&c.AnchorState), &c.Text, (*string)(&c.Kind), quantities,
+		(*string)(&c.Stage), (*string)(&c.Status), &c.Rationale, database.NullInt(&c.AssigneeID), database.NullText(&c.ProposedStatus),
+		&c.ProposedRationale, database.NullInt(&c.ProposedBy), database.NullTime(&c.ProposedAt), database.NullInt(&c.SignedOffBy),
+		database.NullTime(&c.SignedOffAt), database.Int(&c.Version), database.Time(&c.CreatedAt), database.Time(&c.UpdatedAt),
+	}
+}
+
+// claimsAfter reads the next chunk of the export of every claim: the claims after id
+// after, in id order, with the columns the export shows, scanned by hand. Reading them
+// through bun's reflection (FindClaims) was most of an export's time.
+func (s *Store) claimsAfter(ctx context.Context, after int64) ([]*claims.Claim, error) {
+	rows, err := s.scope.QueryPrepared(ctx, exportedClaim(s.scope.DB().Dialect()), after)
+	if err != nil {
+		return nil, fmt.Errorf("list claims: %w", database.Translate(err))
+	}
+	defer rows.Close()
+	var c claims.Claim
+	var quantities sql.RawBytes
+	dest := claimDest(&c, &quantities)
+	out := make([]*claims.Claim, 0, ExportChunk)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("list claims: %w", database.Translate(err))
+		}
+		claim := c
+		claim.Quantities = nil
+		if len(quantities) > 0 { // as bun reads a json column
+			if claim.Quantities, err = claims.DecodeQuantities(quantities); err != nil {
+				return nil, fmt.Errorf("read the quantities of claim %d: %w", c.ID, err)
+			}
+		}
+		out = append(out, &claim)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list claims: %w", database.Translate(err))
+	}
+	return out, nil
 }
 
 // claimRows completes a chunk of claims with five lookups, whatever the chunk's size.
@@ -386,38 +450,72 @@ func (s *Store) claimRows(ctx context.Context, list []*claims.Claim) ([]*ClaimRo
 }
 
 // citationsToExport reads the citations of a chunk of claims as the export shows them: by
-// claim, oldest first, each with its source's name alone. The sources are read once each,
-// not joined to every citation, which keeps a chunk's reads small.
+// claim, oldest first, each with its source's name alone, scanned by hand. Like the claims'
+// own lookups it reads by a range when the ids are dense (database.Scope.QueryAmong), so
+// the map may hold claims between them that are not among ids. The sources' names are read
+// apart, once each: a chunk's citations name a few hundred sources at most, and joining
+// them cost a lookup and a copy of the name per citation.
 func (s *Store) citationsToExport(ctx context.Context, claimIDs []int64) (map[int64][]*Citation, error) {
 	out := map[int64][]*Citation{}
 	if len(claimIDs) == 0 {
 		return out, nil
 	}
-	var cs []*Citation
-	err := s.scope.Read().NewSelect().Model(&cs).Column("id", "claim_id", "source_id", "attribution", "relation").
-		Where("claim_id IN (?)", bun.List(claimIDs)).Order("claim_id ASC", "id ASC").Scan(ctx) // the index's order; see claims/batch.go
+	rows, err := s.scope.QueryAmong(ctx, "SELECT claim_id, source_id, attribution, relation FROM citations WHERE %s ORDER BY claim_id ASC, id ASC",
+		"claim_id", claimIDs) // the index's order; see claims/batch.go
 	if err != nil {
 		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
 	}
-	ids := map[int64]bool{}
-	for _, c := range cs {
-		ids[c.SourceID] = true
+	defer rows.Close()
+	var c Citation
+	dest := []any{database.Int(&c.ClaimID), database.Int(&c.SourceID), &c.Attribution, (*string)(&c.Relation)}
+	sources := map[int64]*Source{}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
+		}
+		cit := c
+		src := sources[c.SourceID]
+		if src == nil {
+			src = &Source{ID: c.SourceID}
+			sources[c.SourceID] = src
+		}
+		cit.Source = src
+		out[c.ClaimID] = append(out[c.ClaimID], &cit)
 	}
-	var sources []*Source
-	if len(ids) > 0 {
-		err = s.scope.Read().NewSelect().Model(&sources).Column("id", "name").
-			Where("id IN (?)", bun.List(slices.Collect(maps.Keys(ids)))).Scan(ctx)
-		if err != nil {
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list citations of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	rows.Close()
+	if len(sources) == 0 {
+		return out, nil
+	}
+	if rows, err = s.scope.QueryAmong(ctx, "SELECT id, name FROM sources WHERE %s", "id", slices.Collect(maps.Keys(sources))); err != nil {
+		return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
+	}
+	defer rows.Close()
+	var id int64
+	var name string
+	named := map[int64]bool{}
+	for rows.Next() {
+		if err := rows.Scan(database.Int(&id), &name); err != nil {
 			return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
 		}
+		if src := sources[id]; src != nil {
+			src.Name = name
+			named[id] = true
+		}
 	}
-	byID := make(map[int64]*Source, len(sources))
-	for _, src := range sources {
-		byID[src.ID] = src
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("name the sources of %d claims: %w", len(claimIDs), database.Translate(err))
 	}
-	for _, c := range cs {
-		c.Source = byID[c.SourceID]
-		out[c.ClaimID] = append(out[c.ClaimID], c)
+	if len(named) < len(sources) { // a source that is not there any more: named by its id
+		for _, cits := range out {
+			for _, cit := range cits {
+				if !named[cit.SourceID] {
+					cit.Source = nil
+				}
+			}
+		}
 	}
 	return out, nil
 }

@@ -76,7 +76,7 @@ func (a *app) exportAuditCommand() *cobra.Command {
 				}
 			}
 			rows := provenance.NewStore(db).ExportAudit(ctx, f)
-			return writeExport(a, ef, "audit events", total, export.AuditColumns, rows, export.AuditRecord)
+			return writeExport(a, ef, "audit events", total, export.AuditColumns, rows, export.Strings(export.AuditRecord))
 		},
 	}
 	ef.register(cmd)
@@ -160,7 +160,7 @@ func flagID(flag string, id int64) (int64, error) {
 // writeExport writes the rows as CSV to --out (through a temporary file renamed at the end,
 // so that a failed export never leaves a file that looks whole) or to standard output. On
 // a terminal it shows a progress bar on standard error; piped or redirected, nothing.
-func writeExport[T any](a *app, ef exportFlags, what string, total int64, header []string, rows iter.Seq2[T, error], record func(T) []string) (err error) {
+func writeExport[T any](a *app, ef exportFlags, what string, total int64, header []string, rows iter.Seq2[T, error], record func(*export.Record, T)) (err error) {
 	var tmp *os.File
 	defer func() {
 		if tmp != nil && err != nil {

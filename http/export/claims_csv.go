@@ -1,9 +1,7 @@
 package export
 
 import (
-	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"verity/claims"
@@ -21,111 +19,159 @@ var ClaimColumns = []string{
 	"version", "created_at", "updated_at",
 }
 
-// ClaimRecord returns the cells of one claims export row, in ClaimColumns order. Lists
+// ClaimRecord writes the cells of one claims export row, in ClaimColumns order. Lists
 // (sources, evidence) hold one item per line.
-func ClaimRecord(r *provenance.ClaimRow) []string {
+func ClaimRecord(rec *Record, r *provenance.ClaimRow) {
 	c := r.Claim
-	qs, _ := json.Marshal(c.Quantities) // numbers and strings always encode
-	if c.Quantities == nil {
-		qs = []byte("[]")
-	}
-	var proposed string
+	rec.Int(c.ID)
+	rec.Int(c.ArticleID)
+	rec.Text(r.ArticleTitle)
+	rec.Int(int64(c.ArticleRevision))
+	rec.Text(c.Quote)
+	rec.Int(int64(c.AnchorStart))
+	rec.Int(int64(c.AnchorEnd))
+	rec.Text(string(c.AnchorState))
+	rec.Text(c.Text)
+	rec.Text(string(c.Kind))
+	rec.buf = AppendQuantities(rec.buf, c.Quantities)
+	rec.End()
+	rec.buf = claims.AppendQuantitiesJSON(rec.buf, c.Quantities)
+	rec.End()
+	rec.Text(string(c.Stage))
+	rec.Text(string(c.Status))
+	rec.Text(c.Rationale)
+	rec.Text(r.Name(c.SignedOffBy))
+	rec.stamp(c.SignedOffAt)
 	if c.ProposedStatus != nil {
-		proposed = string(*c.ProposedStatus)
+		rec.Add(string(*c.ProposedStatus))
 	}
-	sources := make([]string, len(r.Citations))
+	rec.End()
+	rec.Text(c.ProposedRationale)
+	rec.Text(r.Name(c.ProposedBy))
+	rec.stamp(c.ProposedAt)
+	if c.AssigneeID != nil {
+		rec.AddInt(*c.AssigneeID)
+	}
+	rec.End()
+	rec.Text(r.Name(c.AssigneeID))
 	for i, ct := range r.Citations {
-		name := "source " + strconv.FormatInt(ct.SourceID, 10)
-		if ct.Source != nil {
-			name = ct.Source.Name
+		if i > 0 {
+			rec.Add("\n")
 		}
-		sources[i] = name + " (" + string(ct.Relation) + ")"
+		if ct.Source != nil {
+			rec.Add(ct.Source.Name)
+		} else {
+			rec.Add("source ")
+			rec.AddInt(ct.SourceID)
+		}
+		rec.Add(" (")
+		rec.Add(string(ct.Relation))
+		rec.Add(")")
 		if ct.Attribution != "" {
-			sources[i] += ": " + ct.Attribution
+			rec.Add(": ")
+			rec.Add(ct.Attribution)
 		}
 	}
-	evidence := make([]string, 0, len(r.Evidence))
-	for _, e := range r.Evidence {
-		item := string(e.Stance)
+	rec.End()
+	for i, e := range r.Evidence {
+		if i > 0 {
+			rec.Add("\n")
+		}
+		rec.Add(string(e.Stance))
 		if e.URL != "" {
-			item += " " + e.URL
+			rec.Add(" ")
+			rec.Add(e.URL)
 		} else if e.AttachmentName != "" {
-			item += " attachment " + e.AttachmentName
+			rec.Add(" attachment ")
+			rec.Add(e.AttachmentName)
 		}
 		if e.WithdrawnAt != nil {
-			item += " (withdrawn)"
+			rec.Add(" (withdrawn)")
 		}
-		evidence = append(evidence, item)
 	}
-	var lastAction, lastReviewer, lastAt, lastRationale string
+	rec.End()
 	if l := r.LastReview; l != nil {
-		lastAction, lastReviewer, lastAt, lastRationale = string(l.Action), r.Name(l.ActorID), stamp(&l.CreatedAt), l.Rationale
+		rec.Text(string(l.Action))
 		if l.ActorID == nil {
-			lastReviewer = "Verity"
+			rec.Text("Verity")
+		} else {
+			rec.Text(r.Name(l.ActorID))
 		}
+		rec.stamp(&l.CreatedAt)
+		rec.Text(l.Rationale)
+	} else {
+		rec.End()
+		rec.End()
+		rec.End()
+		rec.End()
 	}
-	return []string{
-		strconv.FormatInt(c.ID, 10), strconv.FormatInt(c.ArticleID, 10), r.ArticleTitle, strconv.Itoa(c.ArticleRevision),
-		c.Quote, strconv.Itoa(c.AnchorStart), strconv.Itoa(c.AnchorEnd), string(c.AnchorState),
-		c.Text, string(c.Kind), Quantities(c.Quantities), string(qs), string(c.Stage), string(c.Status), c.Rationale,
-		r.Name(c.SignedOffBy), stamp(c.SignedOffAt),
-		proposed, c.ProposedRationale, r.Name(c.ProposedBy), stamp(c.ProposedAt), idOf(c.AssigneeID), r.Name(c.AssigneeID),
-		strings.Join(sources, "\n"), strings.Join(evidence, "\n"), lastAction, lastReviewer, lastAt, lastRationale,
-		strconv.FormatInt(c.Version, 10), stamp(&c.CreatedAt), stamp(&c.UpdatedAt),
-	}
+	rec.Int(c.Version)
+	rec.stamp(&c.CreatedAt)
+	rec.stamp(&c.UpdatedAt)
 }
 
-func idOf(id *int64) string {
-	if id == nil {
-		return ""
+// stamp writes a cell holding a time as the exports do: RFC 3339 in UTC, to the
+// microsecond; nil is empty.
+func (r *Record) stamp(t *time.Time) {
+	if t != nil {
+		r.buf = t.UTC().AppendFormat(r.buf, AuditTimeLayout)
 	}
-	return strconv.FormatInt(*id, 10)
-}
-
-// stamp writes a time as the exports do: RFC 3339 in UTC, to the microsecond; nil is empty.
-func stamp(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(AuditTimeLayout)
+	r.End()
 }
 
 // Quantities writes a claim's quantities for a reader, one after another: "at least 79
 // Afghans killed (as of 2021-08-26); 13 American soldiers killed".
-func Quantities(qs []claims.Quantity) string {
-	parts := make([]string, len(qs))
+func Quantities(qs []claims.Quantity) string { return string(AppendQuantities(nil, qs)) }
+
+// AppendQuantities appends what Quantities writes to dst.
+func AppendQuantities(dst []byte, qs []claims.Quantity) []byte {
 	for i, q := range qs {
-		parts[i] = Quantity(q)
+		if i > 0 {
+			dst = append(dst, "; "...)
+		}
+		dst = AppendQuantity(dst, q)
 	}
-	return strings.Join(parts, "; ")
+	return dst
 }
 
 // Quantity writes one quantity as a phrase: its qualifier, value, bounds, unit and date.
-func Quantity(q claims.Quantity) string {
+func Quantity(q claims.Quantity) string { return string(AppendQuantity(nil, q)) }
+
+// AppendQuantity appends what Quantity writes to dst.
+func AppendQuantity(dst []byte, q claims.Quantity) []byte {
+	start := len(dst)
+	word := func(parts ...string) { // a word, after a space unless it is the first
+		if len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		for _, p := range parts {
+			dst = append(dst, p...)
+		}
+	}
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	var words []string
 	if q.Qualifier != "" {
-		words = append(words, q.Qualifier)
+		word(q.Qualifier)
 	}
 	switch {
 	case q.Value != nil:
-		words = append(words, num(*q.Value))
+		word(num(*q.Value))
 		if q.Lower != nil && q.Upper != nil {
-			words = append(words, "(between "+num(*q.Lower)+" and "+num(*q.Upper)+")")
+			word("(between ", num(*q.Lower), " and ", num(*q.Upper), ")")
 		}
 	case q.Lower != nil && q.Upper != nil:
-		words = append(words, "between "+num(*q.Lower)+" and "+num(*q.Upper))
+		word("between ", num(*q.Lower), " and ", num(*q.Upper))
 	case q.Lower != nil:
-		words = append(words, "at least "+num(*q.Lower))
+		word("at least ", num(*q.Lower))
 	case q.Upper != nil:
-		words = append(words, "at most "+num(*q.Upper))
+		word("at most ", num(*q.Upper))
 	}
 	if q.Unit != "" {
-		words = append(words, q.Unit)
+		word(q.Unit)
 	}
-	s := strings.Join(words, " ")
 	if q.AsOf != "" {
-		s += " (as of " + q.AsOf + ")"
+		dst = append(dst, " (as of "...)
+		dst = append(dst, q.AsOf...)
+		dst = append(dst, ')')
 	}
-	return s
+	return dst
 }
