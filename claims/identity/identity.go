@@ -708,11 +708,17 @@ func nullable[T any](v T, valid bool) *T {
 	return &v
 }
 
+// UseDue reports whether MarkUsed would write t's use now, so that a caller that runs it in
+// the background starts nothing on the many requests within the minute.
+func (s *Store) UseDue(t *Token) bool {
+	return t.LastUsedAt == nil || s.scope.DB().Now().Sub(*t.LastUsedAt) >= lastUsedGranularity
+}
+
 // MarkUsed records that t was just used, at most once per minute per token. It is
 // bookkeeping, not a change anyone made, so it is not audited; callers may treat its failure
 // as a warning rather than refuse the request.
 func (s *Store) MarkUsed(ctx context.Context, t *Token) error {
-	if t.LastUsedAt != nil && s.scope.DB().Now().Sub(*t.LastUsedAt) < lastUsedGranularity {
+	if !s.UseDue(t) {
 		return nil
 	}
 	return s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {

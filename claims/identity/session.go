@@ -140,11 +140,17 @@ func (s *Store) AuthorizeSession(ctx context.Context, secret string, p SessionPo
 	return sess, nil
 }
 
+// TouchDue reports whether TouchSession would write sess's use now, as UseDue does for a
+// token.
+func (s *Store) TouchDue(sess *Session) bool {
+	return s.scope.DB().Now().Sub(sess.LastSeenAt) >= lastSeenGranularity
+}
+
 // TouchSession records that sess was just used, at most once a minute, which is what keeps
 // it from ending idle. Like a token's last use it is bookkeeping: not audited, and a caller
 // may run it in the background and only log its failure.
 func (s *Store) TouchSession(ctx context.Context, sess *Session) error {
-	if s.scope.DB().Now().Sub(sess.LastSeenAt) < lastSeenGranularity {
+	if !s.TouchDue(sess) {
 		return nil
 	}
 	return s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {
