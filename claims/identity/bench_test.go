@@ -15,7 +15,8 @@ import (
 )
 
 // BenchmarkAuthorize checks one bearer token per op, as authenticate does on every API
-// request: a token another admin made for an editor, so that the maker is checked too. The
+// request: a token another admin made for an editor, so that the maker is checked too; and
+// one session, as every reviewer page does. The
 // floor is the cheapest read Authorize could be replaced by, one prepared statement that
 // returns one integer from a one-row table: what validating an in-memory cache against the
 // database (a generation counter) would cost on each request at the least.
@@ -39,6 +40,17 @@ func BenchmarkAuthorize(b *testing.B) {
 	b.Run("token", func(b *testing.B) {
 		for b.Loop() {
 			if _, _, err := s.Authorize(ctx, secret); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	_, session, err := s.CreateSession(ctx, ed.ID, identity.DefaultSessionPolicy())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("session", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.AuthorizeSession(ctx, session, identity.DefaultSessionPolicy()); err != nil {
 				b.Fatal(err)
 			}
 		}

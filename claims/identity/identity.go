@@ -656,56 +656,36 @@ func errTokenDenied() error { return fault.New(fault.Unauthorized, "the token is
 // $1 is written for the dialect (Dialect.Param). Revocation and disabling are read as flags:
 // their times would only be parsed to be thrown away.
 const authorizeQuery = `SELECT t.id, t.user_id, t.name, t.created_by, t.created_by_cli, t.last_used_at, t.revoked_at IS NOT NULL,
-	u.email, u.name, u.role, u.disabled_at IS NOT NULL, m.role, m.disabled_at IS NOT NULL
+	` + liveUserColumns + `, m.role, m.disabled_at IS NOT NULL
 FROM api_tokens AS t JOIN users AS u ON u.id = t.user_id LEFT JOIN users AS m ON m.id = t.created_by
 WHERE t.token_hash = `
 
 // findToken runs authorizeQuery: the token with its user and its maker (Maker is nil when the
-// command line made it) with only the role and state Authorize checks; a revoked token or a disabled
-// user or maker has RevokedAt or DisabledAt set to the zero time. It returns a nil token for
-// no such token.
+// command line made it) with only the role and state Authorize checks; a revoked token or a
+// disabled user or maker has RevokedAt or DisabledAt set to the zero time. It returns a nil
+// token for no such token.
 func (s *Store) findToken(ctx context.Context, hash string) (*Token, error) {
-	rows, err := s.scope.QueryPrepared(ctx, authorizeQuery+s.scope.DB().Dialect().Param(1), hash)
-	if err != nil {
-		return nil, fmt.Errorf("read token: %w", database.Translate(err))
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, database.Translate(rows.Err())
-	}
-	t, u := new(Token), new(User)
+	t := new(Token)
+	var u liveUser
 	var createdBy sql.NullInt64
 	var createdByCLI, makerRole sql.NullString
 	var lastUsed sql.NullTime
-	var revoked, disabled bool
+	var revoked bool
 	var makerDisabled sql.NullBool
-	if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &createdBy, &createdByCLI, &lastUsed, &revoked,
-		&u.Email, &u.Name, &u.Role, &disabled, &makerRole, &makerDisabled); err != nil {
-		return nil, fmt.Errorf("read token: %w", database.Translate(err))
+	dest := append([]any{&t.ID, &t.UserID, &t.Name, &createdBy, &createdByCLI, &lastUsed, &revoked}, u.dests()...)
+	found, err := s.readOne(ctx, "token", authorizeQuery, hash, append(dest, &makerRole, &makerDisabled)...)
+	if err != nil || !found {
+		return nil, err
 	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("read token: %w", database.Translate(err))
-	}
-	var never time.Time
-	u.ID = t.UserID
-	u.DisabledAt = nullable(never, disabled)
-	t.User = u
+	t.User = u.user(t.UserID)
 	t.CreatedBy = nullable(createdBy.Int64, createdBy.Valid)
 	t.CreatedByCLI = nullable(createdByCLI.String, createdByCLI.Valid)
 	t.LastUsedAt = nullable(lastUsed.Time, lastUsed.Valid)
-	t.RevokedAt = nullable(never, revoked)
+	t.RevokedAt = nullable(time.Time{}, revoked)
 	if makerRole.Valid {
-		t.Maker = &User{ID: createdBy.Int64, Role: Role(makerRole.String), DisabledAt: nullable(never, makerDisabled.Bool)}
+		t.Maker = &User{ID: createdBy.Int64, Role: Role(makerRole.String), DisabledAt: nullable(time.Time{}, makerDisabled.Bool)}
 	}
 	return t, nil
-}
-
-// nullable is v as a pointer, or nil when the column was NULL.
-func nullable[T any](v T, valid bool) *T {
-	if !valid {
-		return nil
-	}
-	return &v
 }
 
 // UseDue reports whether MarkUsed would write t's use now, so that a caller that runs it in
