@@ -334,6 +334,14 @@ func TestAuthorizeSeesOtherProcessesAtOnce(t *testing.T) {
 			wantWorks(t, server, secret, "the token before the change")
 		}
 	}
+	// editor is a new editor with a token of their own that the server has been using.
+	editor := func(t *testing.T, email string) (*identity.User, string) {
+		t.Helper()
+		u := mustUser(t, cli, email, identity.RoleEditor)
+		_, secret := mustToken(t, cli, identity.System(), u.ID)
+		warm(secret)
+		return u, secret
+	}
 	change := func(query string, args ...any) {
 		t.Helper()
 		if _, err := dbs[1].Bun().ExecContext(ctx, query, args...); err != nil {
@@ -364,9 +372,7 @@ func TestAuthorizeSeesOtherProcessesAtOnce(t *testing.T) {
 		wantDead(t, server, secret, "a token the other process revoked")
 	})
 	t.Run("role changed", func(t *testing.T) {
-		bob := mustUser(t, cli, "bob@example.org", identity.RoleEditor)
-		_, secret := mustToken(t, cli, identity.System(), bob.ID)
-		warm(secret)
+		bob, secret := editor(t, "bob@example.org")
 		if _, err := cli.UpdateUser(ctx, identity.System(), bob.ID, identity.UserUpdate{Role: new(identity.RoleViewer)}); err != nil {
 			t.Fatal(err)
 		}
@@ -375,9 +381,7 @@ func TestAuthorizeSeesOtherProcessesAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("user disabled", func(t *testing.T) {
-		cat := mustUser(t, cli, "cat@example.org", identity.RoleEditor)
-		_, secret := mustToken(t, cli, identity.System(), cat.ID)
-		warm(secret)
+		cat, secret := editor(t, "cat@example.org")
 		if _, err := cli.UpdateUser(ctx, identity.System(), cat.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
 			t.Fatal(err)
 		}
@@ -386,9 +390,7 @@ func TestAuthorizeSeesOtherProcessesAtOnce(t *testing.T) {
 	t.Run("user disabled beside Verity", func(t *testing.T) {
 		// Only the user's row changes: Authorize's own check of the user, not the revocation
 		// that disabling makes, refuses the token.
-		dan := mustUser(t, cli, "dan@example.org", identity.RoleEditor)
-		_, secret := mustToken(t, cli, identity.System(), dan.ID)
-		warm(secret)
+		dan, secret := editor(t, "dan@example.org")
 		change("UPDATE users SET disabled_at = ? WHERE id = ?", start, dan.ID)
 		wantDead(t, server, secret, "the token of a user disabled in the database")
 		change("UPDATE users SET disabled_at = NULL WHERE id = ?", dan.ID)
