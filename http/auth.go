@@ -76,9 +76,11 @@ func (s *Server) gate(right identity.Right) gin.HandlerFunc {
 			return
 		}
 		// The last-used time is bookkeeping: it must neither fail nor hold up the request.
+		// Within the minute, when the use would not be written, nothing is started.
 		if v, ok := c.Get(tokenKey); ok {
-			tok := v.(*identity.Token)
-			s.books.note(fmt.Sprintf("token %d", tok.ID), func(ctx context.Context) error { return s.identity.MarkUsed(ctx, tok) })
+			if tok := v.(*identity.Token); s.identity.UseDue(tok) {
+				s.books.note(fmt.Sprintf("token %d", tok.ID), func(ctx context.Context) error { return s.identity.MarkUsed(ctx, tok) })
+			}
 		}
 		c.Next()
 	}
@@ -102,7 +104,9 @@ func (s *Server) authenticateSession(c *gin.Context) {
 	}
 	c.Set(actorKey, sess.User.Actor())
 	c.Set(sessionKey, sess)
-	s.books.note("session "+sess.TokenHash, func(ctx context.Context) error { return s.identity.TouchSession(ctx, sess) })
+	if s.identity.TouchDue(sess) {
+		s.books.note("session "+sess.TokenHash, func(ctx context.Context) error { return s.identity.TouchSession(ctx, sess) })
+	}
 }
 
 // sessionCookie names the cookie that holds a session's secret.

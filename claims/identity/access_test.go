@@ -315,3 +315,93 @@ func TestNoTokensThroughAnotherAdminsToken(t *testing.T) {
 	dbtest.WantKind(t, err, fault.Forbidden, "")
 	wantNoAudit(t, db, n)
 }
+
+// TestAuthorizeSeesOtherProcessesAtOnce: what another process changes in the database (the
+// command line revoking a token, disabling a user, changing a role, taking the administer
+// right from a maker) holds for the very next request of a server that has been authorizing
+// the same token all along: nothing it read before stands in for the database.
+func TestAuthorizeSeesOtherProcessesAtOnce(t *testing.T) {
+	t.Parallel()
+	dbs := dbtest.OpenMany(t, 2)
+	server, cli := identity.NewStore(dbs[0]), identity.NewStore(dbs[1])
+	ctx := context.Background()
+	mustUser(t, cli, "keeper@example.org", identity.RoleAdmin)
+	ada := mustUser(t, cli, "ada@example.org", identity.RoleAdmin)
+	alice := mustUser(t, cli, "alice@example.org", identity.RoleEditor)
+	warm := func(secret string) {
+		t.Helper()
+		for range 3 {
+			wantWorks(t, server, secret, "the token before the change")
+		}
+	}
+	// editor is a new editor with a token of their own that the server has been using.
+	editor := func(t *testing.T, email string) (*identity.User, string) {
+		t.Helper()
+		u := mustUser(t, cli, email, identity.RoleEditor)
+		_, secret := mustToken(t, cli, identity.System(), u.ID)
+		warm(secret)
+		return u, secret
+	}
+	change := func(query string, args ...any) {
+		t.Helper()
+		if _, err := dbs[1].Bun().ExecContext(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("what the token carries", func(t *testing.T) {
+		tok, secret := mustToken(t, cli, ada.Actor(), alice.ID)
+		u, got, err := server.Authorize(ctx, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ID != alice.ID || u.Email != "alice@example.org" || u.Name != "alice" || u.Role != identity.RoleEditor || u.DisabledAt != nil {
+			t.Errorf("user = %+v", u)
+		}
+		if got.ID != tok.ID || got.UserID != alice.ID || got.Name != "t" || got.CreatedBy == nil || *got.CreatedBy != ada.ID ||
+			got.CreatedByCLI != nil || got.LastUsedAt != nil || got.RevokedAt != nil {
+			t.Errorf("token = %+v", got)
+		}
+	})
+	t.Run("revoked", func(t *testing.T) {
+		tok, secret := mustToken(t, cli, identity.System(), alice.ID)
+		warm(secret)
+		if _, err := cli.RevokeToken(ctx, identity.System(), alice.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantDead(t, server, secret, "a token the other process revoked")
+	})
+	t.Run("role changed", func(t *testing.T) {
+		bob, secret := editor(t, "bob@example.org")
+		if _, err := cli.UpdateUser(ctx, identity.System(), bob.ID, identity.UserUpdate{Role: new(identity.RoleViewer)}); err != nil {
+			t.Fatal(err)
+		}
+		if u, _, err := server.Authorize(ctx, secret); err != nil || u.Role != identity.RoleViewer {
+			t.Errorf("after the role change: %+v, %v, want a viewer", u, err)
+		}
+	})
+	t.Run("user disabled", func(t *testing.T) {
+		cat, secret := editor(t, "cat@example.org")
+		if _, err := cli.UpdateUser(ctx, identity.System(), cat.ID, identity.UserUpdate{Disabled: new(true)}); err != nil {
+			t.Fatal(err)
+		}
+		wantDead(t, server, secret, "the token of a user the other process disabled")
+	})
+	t.Run("user disabled beside Verity", func(t *testing.T) {
+		// Only the user's row changes: Authorize's own check of the user, not the revocation
+		// that disabling makes, refuses the token.
+		dan, secret := editor(t, "dan@example.org")
+		change("UPDATE users SET disabled_at = ? WHERE id = ?", start, dan.ID)
+		wantDead(t, server, secret, "the token of a user disabled in the database")
+		change("UPDATE users SET disabled_at = NULL WHERE id = ?", dan.ID)
+		wantWorks(t, server, secret, "the same token once the user is active again")
+	})
+	t.Run("maker lost the administer right", func(t *testing.T) {
+		_, secret := mustToken(t, cli, ada.Actor(), alice.ID)
+		warm(secret)
+		if _, err := cli.UpdateUser(ctx, identity.System(), ada.ID, identity.UserUpdate{Role: new(identity.RoleEditor)}); err != nil {
+			t.Fatal(err)
+		}
+		wantDead(t, server, secret, "a token whose maker the other process demoted")
+	})
+}

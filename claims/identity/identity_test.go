@@ -359,11 +359,24 @@ func TestTokens(t *testing.T) {
 			}
 			return list[0].LastUsedAt
 		}
+		// Whether a use is due to be written, as the HTTP layer asks before it starts the write.
+		wantDue := func(want bool, when string) {
+			t.Helper()
+			_, tok, err := s.Authorize(ctx, secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.UseDue(tok); got != want {
+				t.Errorf("UseDue %s = %v, want %v", when, got, want)
+			}
+		}
 		n := dbtest.AuditCount(t, db)
+		wantDue(true, "before the first use")
 		u, err := authorizeAndMark(ctx, s, secret)
 		if err != nil || u.ID != alice.ID || u.Role != identity.RoleEditor {
 			t.Fatalf("Authorize = %+v, %v", u, err)
 		}
+		wantDue(false, "right after the first use")
 		if got := lastUsed(); got == nil || !got.Equal(start) {
 			t.Errorf("last used = %v, want %v", got, start)
 		}
@@ -375,7 +388,9 @@ func TestTokens(t *testing.T) {
 		if got := lastUsed(); !got.Equal(start) {
 			t.Errorf("last used after 30s = %v, want %v still", got, start)
 		}
+		wantDue(false, "30s after the use")
 		clock.Advance(31 * time.Second)
+		wantDue(true, "61s after the use")
 		if _, err := authorizeAndMark(ctx, s, secret); err != nil {
 			t.Fatal(err)
 		}

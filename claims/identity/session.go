@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -107,7 +108,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, p SessionPolicy
 	return sess, secret, nil
 }
 
-// AuthorizeSession returns the session a secret names, with its user as stored now. An
+// AuthorizeSession returns the session a secret names, with its user as stored now (with
+// what a page needs of them, as Authorize returns a token's user). An
 // unknown secret, a session past its absolute end or idle for longer than p.Idle, and a
 // disabled user are all Unauthorized, with a message that says which, since the person
 // holds the cookie anyway. It only reads; TouchSession records the use.
@@ -115,36 +117,52 @@ func (s *Store) AuthorizeSession(ctx context.Context, secret string, p SessionPo
 	if !strings.HasPrefix(secret, sessionPrefix) {
 		return nil, fault.New(fault.Unauthorized, "you are not signed in")
 	}
-	sess := new(Session)
-	err := s.scope.Read().NewSelect().Model(sess).Relation("User").
-		Where("session.token_hash = ?", hashToken(secret)).Scan(ctx)
+	sess := &Session{TokenHash: hashToken(secret)}
+	var u liveUser
+	var lastSeen sql.NullTime
+	dest := append([]any{&sess.UserID, &sess.CSRFToken, &sess.CreatedAt, &sess.ExpiresAt, &lastSeen}, u.dests()...)
+	found, err := s.readOne(ctx, "session", authorizeSessionQuery, sess.TokenHash, dest...)
 	if err != nil {
-		if fault.Is(database.Translate(err), fault.NotFound) {
-			return nil, fault.New(fault.Unauthorized, "your session has ended; sign in again")
-		}
-		return nil, database.Translate(err)
+		return nil, err
 	}
+	if !found {
+		return nil, fault.New(fault.Unauthorized, "your session has ended; sign in again")
+	}
+	sess.User = u.user(sess.UserID)
 	now := s.scope.DB().Now()
-	if sess.LastSeenAt.IsZero() {
-		// A row made without the column (by hand, or by the first schema's tools).
-		sess.LastSeenAt = sess.CreatedAt
+	// A row made without the column (by hand, or by the first schema's tools) counts as
+	// last used when it was made.
+	sess.LastSeenAt = sess.CreatedAt
+	if lastSeen.Valid && !lastSeen.Time.IsZero() {
+		sess.LastSeenAt = lastSeen.Time
 	}
 	switch {
 	case !now.Before(sess.ExpiresAt):
 		return nil, fault.New(fault.Unauthorized, "your session has expired; sign in again")
 	case now.Sub(sess.LastSeenAt) >= p.Idle:
 		return nil, fault.New(fault.Unauthorized, "you were signed out after %s without activity; sign in again", p.Idle)
-	case sess.User == nil || sess.User.DisabledAt != nil:
+	case sess.User.DisabledAt != nil:
 		return nil, fault.New(fault.Unauthorized, "this account is disabled")
 	}
 	return sess, nil
+}
+
+// authorizeSessionQuery reads a session by its hash with its user, as Authorize reads a token.
+const authorizeSessionQuery = `SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at, ` + liveUserColumns + `
+FROM sessions AS s JOIN users AS u ON u.id = s.user_id
+WHERE s.token_hash = `
+
+// TouchDue reports whether TouchSession would write sess's use now, as UseDue does for a
+// token.
+func (s *Store) TouchDue(sess *Session) bool {
+	return s.scope.DB().Now().Sub(sess.LastSeenAt) >= lastSeenGranularity
 }
 
 // TouchSession records that sess was just used, at most once a minute, which is what keeps
 // it from ending idle. Like a token's last use it is bookkeeping: not audited, and a caller
 // may run it in the background and only log its failure.
 func (s *Store) TouchSession(ctx context.Context, sess *Session) error {
-	if s.scope.DB().Now().Sub(sess.LastSeenAt) < lastSeenGranularity {
+	if !s.TouchDue(sess) {
 		return nil
 	}
 	return s.scope.Write(ctx, func(ctx context.Context, tx *database.Tx) error {

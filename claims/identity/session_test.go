@@ -70,6 +70,23 @@ func TestSessions(t *testing.T) {
 		return s.TouchSession(ctx, sess)
 	}
 
+	t.Run("a use is due once a minute", func(t *testing.T) {
+		secret := signIn(t)
+		for _, tt := range []struct {
+			after time.Duration
+			want  bool
+		}{{0, false}, {59 * time.Second, false}, {time.Second, true}} {
+			clock.Advance(tt.after)
+			sess, err := s.AuthorizeSession(ctx, secret, policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.TouchDue(sess); got != tt.want {
+				t.Errorf("TouchDue after another %s = %v, want %v", tt.after, got, tt.want)
+			}
+		}
+	})
+
 	t.Run("idle sessions end, used ones go on", func(t *testing.T) {
 		secret := signIn(t)
 		for range 4 {
