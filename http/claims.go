@@ -268,7 +268,7 @@ func (s *Server) getClaim(c *gin.Context) error {
 	}
 	out := ClaimDetail{ClaimResponse: claimResponse(cl), Citations: citationsResponse(cits), Evidence: evidenceListResponse(evidence)}
 	c.Header("ETag", etag(cl.Version))
-	c.JSON(http.StatusOK, out)
+	c.Render(http.StatusOK, claimDetailJSON{detail: &out, buffers: &s.buffers})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -263,3 +264,40 @@ func (claimPageJSON) WriteContentType(w http.ResponseWriter) { render.JSON{}.Wri
 func (s *Server) claimPageJSON(page Page[ClaimResponse]) claimPageJSON {
 	return claimPageJSON{page: page, buffers: &s.buffers}
 }
+
+// claimDetailJSON renders a claim's detail as c.JSON renders its ClaimDetail: the claim
+// written by hand, its citations and evidence by encoding/json.
+type claimDetailJSON struct {
+	detail  *ClaimDetail
+	buffers *sync.Pool
+}
+
+func (d claimDetailJSON) Render(w http.ResponseWriter) error {
+	d.WriteContentType(w)
+	citations, err := json.Marshal(d.detail.Citations)
+	if err != nil {
+		return err
+	}
+	evidence, err := json.Marshal(d.detail.Evidence)
+	if err != nil {
+		return err
+	}
+	buf, _ := d.buffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	b := d.detail.ClaimResponse.appendJSON((*buf)[:0])
+	b = append(b[:len(b)-1], `,"citations":`...) // the claim's closing brace goes after the lists
+	b = append(b, citations...)
+	b = append(b, `,"evidence":`...)
+	b = append(b, evidence...)
+	b = append(b, '}')
+	_, err = w.Write(b)
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+		d.buffers.Put(buf)
+	}
+	return err
+}
+
+func (claimDetailJSON) WriteContentType(w http.ResponseWriter) { render.JSON{}.WriteContentType(w) }

@@ -135,3 +135,35 @@ func TestClaimPageRendersAsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimDetailRendersAsJSON checks that a claim's detail answers as c.JSON answered it,
+// with and without citations and evidence.
+func TestClaimDetailRendersAsJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	var pool sync.Pool
+	withdrawn := Time{time.Date(2026, 12, 1, 10, 0, 0, 5, time.UTC)}
+	by := ID(3)
+	for _, detail := range []ClaimDetail{
+		{ClaimResponse: randomClaimResponse(rng), Citations: []CitationResponse{}, Evidence: []EvidenceResponse{}},
+		{ClaimResponse: randomClaimResponse(rng),
+			Citations: []CitationResponse{{ID: 1, ClaimID: 2, SourceID: 3, Attribution: "<a>", Relation: "supports", CreatedAt: withdrawn},
+				{ID: 4, Source: &SourceResponse{}}},
+			Evidence: []EvidenceResponse{{ID: 5, Title: "t & u", WithdrawnAt: &withdrawn, WithdrawnBy: &by, WithdrawalReason: "x"}, {}}},
+		{ClaimResponse: randomClaimResponse(rng)},
+	} {
+		want := httptest.NewRecorder()
+		if err := (render.JSON{Data: detail}).Render(want); err != nil {
+			t.Fatal(err)
+		}
+		got := httptest.NewRecorder()
+		if err := (claimDetailJSON{detail: &detail, buffers: &pool}).Render(got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Body.String() != want.Body.String() {
+			t.Fatalf("detail rendered\n%s\nc.JSON rendered\n%s", got.Body, want.Body)
+		}
+		if g, w := got.Header().Get("Content-Type"), want.Header().Get("Content-Type"); g != w {
+			t.Fatalf("Content-Type %q, c.JSON's %q", g, w)
+		}
+	}
+}
