@@ -167,3 +167,45 @@ func TestClaimDetailRendersAsJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClaimPageJSON encodes a page of 50 claims as the load command's list workload
+// reads them (one quantity each, plain text), through encoding/json as c.JSON did and by
+// hand as the listings now do.
+//
+//	go test -run '^$' -bench ClaimPageJSON -benchmem ./http/
+func BenchmarkClaimPageJSON(b *testing.B) {
+	v := 79.0
+	at := Time{time.Date(2026, 12, 1, 18, 1, 53, 476959000, time.UTC)}
+	page := Page[ClaimResponse]{Data: make([]ClaimResponse, 50)}
+	for i := range page.Data {
+		page.Data[i] = ClaimResponse{
+			ID: ID(107000 + i), ArticleID: 4004, ArticleRevision: 1,
+			Quote: "The Kabul attacks claimed by an Afghan affiliate of Isis",
+			Text:  "The Kabul attacks of 26 August 2021 were claimed by Isis-K, an Afghan affiliate of Isis (Islamic State).",
+			Anchor: AnchorDTO{Start: 63, End: 119, Exact: "The Kabul attacks claimed by an Afghan affiliate of Isis",
+				Prefix: "eptember 2021. ", Suffix: ", killed at least 170"},
+			AnchorState: "anchored", Kind: "attribution", Stage: "open", Status: "unverified",
+			Quantities: []QuantityDTO{{Value: &v, Lower: &v, Qualifier: "at least", Unit: "Afghans killed", AsOf: "2021-08-26"}},
+			Version:    1, CreatedAt: at, UpdatedAt: at,
+		}
+	}
+	b.Run("encoding-json", func(b *testing.B) {
+		w := httptest.NewRecorder()
+		for b.Loop() {
+			w.Body.Reset()
+			if err := (render.JSON{Data: page}).Render(w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("appendJSON", func(b *testing.B) {
+		var pool sync.Pool
+		w := httptest.NewRecorder()
+		for b.Loop() {
+			w.Body.Reset()
+			if err := (claimPageJSON{page: page, buffers: &pool}).Render(w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
