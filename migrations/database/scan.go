@@ -33,8 +33,10 @@ type structScanner struct {
 	typ     reflect.Type
 	table   *schema.Table
 	columns map[string]setter
-	// timeColumns lists the time columns, which Select reads as text on SQLite.
+	// timeColumns lists the time columns, which Select reads as text on SQLite, with the
+	// column list textTimes.
 	timeColumns map[string]bool
+	textTimes   string
 }
 
 // scanners caches the structScanners by model type, in the DB (no package state).
@@ -65,6 +67,7 @@ func (db *DB) scannerOf(typ reflect.Type) *structScanner {
 				s.timeColumns[f.Name] = true
 			}
 		}
+		s.textTimes = textTimesColumns(table, s.timeColumns)
 	}
 	if db.scanners.byType == nil {
 		db.scanners.byType = map[reflect.Type]*structScanner{}
@@ -375,15 +378,26 @@ func (s Scope) Select(model any) *bun.SelectQuery {
 		typ = typ.Elem()
 	}
 	sc := s.db.scannerOf(typ)
-	if sc == nil || len(sc.timeColumns) == 0 {
+	if sc == nil || sc.textTimes == "" {
 		return q
 	}
-	cols := make([]string, len(sc.table.Fields))
-	for i, f := range sc.table.Fields {
-		cols[i] = "?TableAlias." + string(f.SQLName)
-		if sc.timeColumns[f.Name] {
+	// Handed over as a safe value: bun would otherwise scan the whole list for placeholders
+	// at every read.
+	return q.ColumnExpr("?", bun.Safe(sc.textTimes))
+}
+
+// textTimesColumns is Select's column list for SQLite: every column of the table under
+// its alias, the time columns as +column; "" when the table has no time column.
+func textTimesColumns(table *schema.Table, timeColumns map[string]bool) string {
+	if len(timeColumns) == 0 {
+		return ""
+	}
+	cols := make([]string, len(table.Fields))
+	for i, f := range table.Fields {
+		cols[i] = string(table.SQLAlias) + "." + string(f.SQLName)
+		if timeColumns[f.Name] {
 			cols[i] = "+" + cols[i] + " AS " + string(f.SQLName)
 		}
 	}
-	return q.ColumnExpr(strings.Join(cols, ", "))
+	return strings.Join(cols, ", ")
 }
