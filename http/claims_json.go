@@ -224,36 +224,43 @@ const maxPooledBuffer = 1 << 20
 
 func (p claimPageJSON) Render(w http.ResponseWriter) error {
 	p.WriteContentType(w)
-	buf, _ := p.buffers.Get().(*[]byte)
+	return writePooled(w, p.buffers, func(b []byte) []byte {
+		b = append(b, `{"data":`...)
+		if p.page.Data == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+		}
+		for i := range p.page.Data {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = p.page.Data[i].appendJSON(b)
+		}
+		if p.page.Data != nil {
+			b = append(b, ']')
+		}
+		b = append(b, `,"next_cursor":`...)
+		if p.page.NextCursor == nil {
+			return append(b, "null}"...)
+		}
+		b = appendJSONString(b, *p.page.NextCursor)
+		return append(b, '}')
+	})
+}
+
+// writePooled writes what fill appends to a buffer from pool, in one write, and keeps the
+// buffer for the next answer unless it grew past maxPooledBuffer.
+func writePooled(w http.ResponseWriter, pool *sync.Pool, fill func([]byte) []byte) error {
+	buf, _ := pool.Get().(*[]byte)
 	if buf == nil {
 		buf = new([]byte)
 	}
-	b := append((*buf)[:0], `{"data":`...)
-	if p.page.Data == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-	}
-	for i := range p.page.Data {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = p.page.Data[i].appendJSON(b)
-	}
-	if p.page.Data != nil {
-		b = append(b, ']')
-	}
-	b = append(b, `,"next_cursor":`...)
-	if p.page.NextCursor == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendJSONString(b, *p.page.NextCursor)
-	}
-	b = append(b, '}')
+	b := fill((*buf)[:0])
 	_, err := w.Write(b)
 	if cap(b) <= maxPooledBuffer {
 		*buf = b
-		p.buffers.Put(buf)
+		pool.Put(buf)
 	}
 	return err
 }
@@ -282,22 +289,14 @@ func (d claimDetailJSON) Render(w http.ResponseWriter) error {
 	if err != nil {
 		return err
 	}
-	buf, _ := d.buffers.Get().(*[]byte)
-	if buf == nil {
-		buf = new([]byte)
-	}
-	b := d.detail.ClaimResponse.appendJSON((*buf)[:0])
-	b = append(b[:len(b)-1], `,"citations":`...) // the claim's closing brace goes after the lists
-	b = append(b, citations...)
-	b = append(b, `,"evidence":`...)
-	b = append(b, evidence...)
-	b = append(b, '}')
-	_, err = w.Write(b)
-	if cap(b) <= maxPooledBuffer {
-		*buf = b
-		d.buffers.Put(buf)
-	}
-	return err
+	return writePooled(w, d.buffers, func(b []byte) []byte {
+		b = d.detail.ClaimResponse.appendJSON(b)
+		b = append(b[:len(b)-1], `,"citations":`...) // the claim's closing brace goes after the lists
+		b = append(b, citations...)
+		b = append(b, `,"evidence":`...)
+		b = append(b, evidence...)
+		return append(b, '}')
+	})
 }
 
 func (claimDetailJSON) WriteContentType(w http.ResponseWriter) { render.JSON{}.WriteContentType(w) }

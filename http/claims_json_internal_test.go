@@ -119,20 +119,7 @@ func TestClaimPageRendersAsJSON(t *testing.T) {
 		{Data: []ClaimResponse{}},
 		{},
 	} {
-		want := httptest.NewRecorder()
-		if err := (render.JSON{Data: page}).Render(want); err != nil {
-			t.Fatal(err)
-		}
-		got := httptest.NewRecorder()
-		if err := (claimPageJSON{page: page, buffers: &pool}).Render(got); err != nil {
-			t.Fatal(err)
-		}
-		if got.Body.String() != want.Body.String() {
-			t.Fatalf("page rendered\n%s\nc.JSON rendered\n%s", got.Body, want.Body)
-		}
-		if g, w := got.Header().Get("Content-Type"), want.Header().Get("Content-Type"); g != w {
-			t.Fatalf("Content-Type %q, c.JSON's %q", g, w)
-		}
+		wantRenderedAsJSON(t, claimPageJSON{page: page, buffers: &pool}, page)
 	}
 }
 
@@ -151,20 +138,7 @@ func TestClaimDetailRendersAsJSON(t *testing.T) {
 			Evidence: []EvidenceResponse{{ID: 5, Title: "t & u", WithdrawnAt: &withdrawn, WithdrawnBy: &by, WithdrawalReason: "x"}, {}}},
 		{ClaimResponse: randomClaimResponse(rng)},
 	} {
-		want := httptest.NewRecorder()
-		if err := (render.JSON{Data: detail}).Render(want); err != nil {
-			t.Fatal(err)
-		}
-		got := httptest.NewRecorder()
-		if err := (claimDetailJSON{detail: &detail, buffers: &pool}).Render(got); err != nil {
-			t.Fatal(err)
-		}
-		if got.Body.String() != want.Body.String() {
-			t.Fatalf("detail rendered\n%s\nc.JSON rendered\n%s", got.Body, want.Body)
-		}
-		if g, w := got.Header().Get("Content-Type"), want.Header().Get("Content-Type"); g != w {
-			t.Fatalf("Content-Type %q, c.JSON's %q", g, w)
-		}
+		wantRenderedAsJSON(t, claimDetailJSON{detail: &detail, buffers: &pool}, detail)
 	}
 }
 
@@ -208,4 +182,24 @@ func BenchmarkClaimPageJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// wantRenderedAsJSON checks that r answers with the body and Content-Type that c.JSON
+// answers with for data.
+func wantRenderedAsJSON(t *testing.T, r render.Render, data any) {
+	t.Helper()
+	want := httptest.NewRecorder()
+	if err := (render.JSON{Data: data}).Render(want); err != nil {
+		t.Fatal(err)
+	}
+	got := httptest.NewRecorder()
+	if err := r.Render(got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Body.String() != want.Body.String() {
+		t.Fatalf("rendered\n%s\nc.JSON rendered\n%s", got.Body, want.Body)
+	}
+	if g, w := got.Header().Get("Content-Type"), want.Header().Get("Content-Type"); g != w {
+		t.Fatalf("Content-Type %q, c.JSON's %q", g, w)
+	}
 }
