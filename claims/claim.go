@@ -107,7 +107,7 @@ type Claim struct {
 	AnchorState     AnchorState `bun:"anchor_state" json:"anchor_state"`
 	Text            string      `bun:"text" json:"text"`
 	Kind            Kind        `bun:"kind" json:"kind"`
-	Quantities      []Quantity  `bun:"quantities,type:json" json:"quantities"`
+	Quantities      Quantities  `bun:"quantities,type:json" json:"quantities"`
 	Stage           Stage       `bun:"stage" json:"stage"`
 	// Status is the verdict in force: the one a second person signed off, while the claim is
 	// closed; unverified otherwise. A proposal never changes it, only a sign-off does, and a

@@ -310,7 +310,7 @@ func (s *Store) FindEvidence(ctx context.Context, claimID, afterID int64, limit 
 // without evidence, or a missing one, gets an empty list.
 func (s *Store) ClaimEvidence(ctx context.Context, claimID int64) ([]*Evidence, error) {
 	list := []*Evidence{}
-	q := s.scope.Read().NewSelect().Model(&list).Where("claim_id = ?", s.scope.Param(1)).Order("id ASC")
+	q := s.scope.Select(&list).Where("claim_id = ?", s.scope.Param(1)).Order("id ASC")
 	err := s.scope.ScanPrepared(ctx, q, &list, claimID) // prepared: part of the claim detail
 	return list, database.Translate(err)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
-	"unicode/utf8"
 )
 
 // A claim's quantities are stored as the JSON json.Marshal writes of them, and the claims
@@ -15,7 +14,7 @@ import (
 
 // DecodeQuantities returns what json.Unmarshal reads from b into a []Quantity.
 func DecodeQuantities(b []byte) ([]Quantity, error) {
-	if qs, ok := decodeCanonical(b); ok {
+	if qs, ok := parseQuantities(string(b)); ok {
 		return qs, nil
 	}
 	var qs []Quantity
@@ -55,23 +54,11 @@ func appendQuantity(dst []byte, q Quantity) ([]byte, bool) {
 			dst = append(dst, "null"...)
 			return
 		}
-		f := *v
-		if math.IsInf(f, 0) || math.IsNaN(f) {
+		if math.IsInf(*v, 0) || math.IsNaN(*v) {
 			ok = false
 			return
 		}
-		// encoding/json's float64 encoder: ES6 number formatting.
-		format := byte('f')
-		if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-			format = 'e'
-		}
-		dst = strconv.AppendFloat(dst, f, format, -1, 64)
-		if format == 'e' {
-			if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-				dst[n-2] = dst[n-1]
-				dst = dst[:n-1]
-			}
-		}
+		dst = AppendJSONFloat(dst, *v)
 	}
 	str := func(key, s string) {
 		dst = append(dst, key...)
@@ -94,116 +81,19 @@ func appendQuantity(dst []byte, q Quantity) ([]byte, bool) {
 	return append(dst, '}'), ok
 }
 
-// decodeCanonical reads b when it is exactly json.Marshal's form of a []Quantity (no
-// spaces, every key in order, strings without escapes); ok is false for any other text.
-func decodeCanonical(b []byte) (qs []Quantity, ok bool) {
-	d := canonical{b: b}
-	if !d.lit("[") {
-		return nil, false
+// AppendJSONFloat appends f as encoding/json writes a finite float64: like %g, with ES6's
+// exponent cutoffs, and exponents unpadded.
+func AppendJSONFloat(dst []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
 	}
-	qs = []Quantity{}
-	if d.lit("]") {
-		return qs, d.end()
-	}
-	for {
-		var q Quantity
-		if !d.lit(`{"value":`) || !d.num(&q.Value) || !d.lit(`,"lower":`) || !d.num(&q.Lower) || !d.lit(`,"upper":`) || !d.num(&q.Upper) ||
-			!d.lit(`,"qualifier":`) || !d.str(&q.Qualifier) || !d.lit(`,"unit":`) || !d.str(&q.Unit) || !d.lit(`,"as_of":`) || !d.str(&q.AsOf) || !d.lit("}") {
-			return nil, false
-		}
-		qs = append(qs, q)
-		if d.lit("]") {
-			return qs, d.end()
-		}
-		if !d.lit(",") {
-			return nil, false
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
 		}
 	}
-}
-
-type canonical struct {
-	b []byte
-	i int
-}
-
-func (d *canonical) end() bool { return d.i == len(d.b) }
-
-func (d *canonical) lit(s string) bool {
-	if len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
-		return false
-	}
-	d.i += len(s)
-	return true
-}
-
-// num reads null or a number in JSON's grammar, parsed as encoding/json parses it.
-func (d *canonical) num(v **float64) bool {
-	if d.lit("null") {
-		*v = nil
-		return true
-	}
-	start := d.i
-	digits := func() bool {
-		n := d.i
-		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
-			d.i++
-		}
-		return d.i > n
-	}
-	d.skip('-')
-	if d.skip('0') {
-		if d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
-			return false
-		}
-	} else if !digits() {
-		return false
-	}
-	if d.skip('.') && !digits() {
-		return false
-	}
-	if d.skip('e') || d.skip('E') {
-		if !d.skip('+') {
-			d.skip('-')
-		}
-		if !digits() {
-			return false
-		}
-	}
-	f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
-	if err != nil {
-		return false
-	}
-	*v = &f
-	return true
-}
-
-func (d *canonical) skip(c byte) bool {
-	if d.i < len(d.b) && d.b[d.i] == c {
-		d.i++
-		return true
-	}
-	return false
-}
-
-// str reads a string without escapes or control characters, in valid UTF-8.
-func (d *canonical) str(s *string) bool {
-	if !d.skip('"') {
-		return false
-	}
-	start := d.i
-	for d.i < len(d.b) {
-		switch c := d.b[d.i]; {
-		case c == '"':
-			if !utf8.Valid(d.b[start:d.i]) {
-				return false
-			}
-			*s = string(d.b[start:d.i])
-			d.i++
-			return true
-		case c == '\\' || c < 0x20:
-			return false
-		}
-		d.i++
-	}
-	return false
+	return dst
 }

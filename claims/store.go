@@ -294,7 +294,7 @@ func inBatch(err error, i, n int) error {
 func (s *Store) FindClaimByID(ctx context.Context, id int64) (*Claim, error) {
 	c := new(Claim)
 	// Prepared: the claim detail and every write on a claim read it.
-	q := s.scope.Read().NewSelect().Model(c).Where("id = ?", s.scope.Param(1))
+	q := s.scope.Select(c).Where("id = ?", s.scope.Param(1))
 	if err := s.scope.ScanPrepared(ctx, q, c, id); err != nil {
 		return nil, database.NotFound(err, "claim %d", id)
 	}
@@ -429,7 +429,7 @@ func (s *Store) FindClaims(ctx context.Context, f Filter) (claims []*Claim, more
 	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
-	q := s.scope.Read().NewSelect().Model(&claims).Limit(int64(f.Limit + 1))
+	q := s.scope.Select(&claims).Limit(int64(f.Limit + 1))
 	sqlite := s.scope.DB().Dialect() == database.SQLite
 	// The values go in as parameters, so that a listing's statement is the same text for
 	// every value and is prepared once per reader instead of parsed at every request

@@ -156,7 +156,7 @@ func (s *Server) listClaims(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 { return byID(int64(cl.ID)) }))
+	c.Render(http.StatusOK, s.claimPageJSON(newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 { return byID(int64(cl.ID)) })))
 	return nil
 }
 
@@ -183,9 +183,9 @@ func (s *Server) listArticleClaims(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 {
+	c.Render(http.StatusOK, s.claimPageJSON(newPage(p, claimsResponse(list), more, func(cl ClaimResponse) []int64 {
 		return []int64{int64(snap.Revision), snap.Through, int64(cl.Anchor.Start), int64(cl.ID)}
-	}))
+	})))
 	return nil
 }
 
@@ -268,7 +268,7 @@ func (s *Server) getClaim(c *gin.Context) error {
 	}
 	out := ClaimDetail{ClaimResponse: claimResponse(cl), Citations: citationsResponse(cits), Evidence: evidenceListResponse(evidence)}
 	c.Header("ETag", etag(cl.Version))
-	c.JSON(http.StatusOK, out)
+	c.Render(http.StatusOK, claimDetailJSON{detail: &out, buffers: &s.buffers})
 	return nil
 }
 

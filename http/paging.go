@@ -84,10 +84,10 @@ type position struct {
 // filters, and hold a key of keyLen numbers; anything else is refused on the cursor field.
 // Call it with the list's other parameters, before q.err.
 func (q *query) page(keyLen int) position {
-	p := position{list: listOf(q.c.Request.URL.Path), filters: filtersOf(q.c.Request.URL.Query()), limit: q.limit(), next: nextLink(q.c)}
+	p := position{list: listOf(q.c.Request.URL.Path), filters: filtersOf(q.params), limit: q.limit(), next: nextLink(q.c)}
 	raw := q.str("cursor")
 	if raw == "" {
-		if _, given := q.c.Request.URL.Query()["cursor"]; given {
+		if _, given := q.params["cursor"]; given {
 			q.fields.Add("cursor", "is empty: leave it out to read the first page")
 		}
 		return p

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -13,13 +14,16 @@ import (
 // query reads a listing's query parameters, refusing ones the route does not know, so that a
 // mistyped filter is an error instead of a silently unfiltered list.
 type query struct {
-	c      *gin.Context
+	c *gin.Context
+	// params is the request's query, parsed once: URL.Query parses it anew at each call,
+	// and a listing reads a dozen parameters.
+	params url.Values
 	known  map[string]bool
 	fields fault.Fields
 }
 
 func newQuery(c *gin.Context, known ...string) *query {
-	q := &query{c: c, known: map[string]bool{}, fields: fault.Fields{}}
+	q := &query{c: c, params: c.Request.URL.Query(), known: map[string]bool{}, fields: fault.Fields{}}
 	for _, k := range known {
 		q.known[k] = true
 	}
@@ -28,7 +32,7 @@ func newQuery(c *gin.Context, known ...string) *query {
 
 func (q *query) str(name string) string {
 	q.known[name] = true
-	vals := q.c.Request.URL.Query()[name]
+	vals := q.params[name]
 	if len(vals) > 1 {
 		q.fields.Add(name, "must be given once")
 	}
@@ -81,7 +85,7 @@ func (q *query) flag(name string) bool {
 
 // err reports bad and unknown parameters; call it after reading every parameter.
 func (q *query) err() error {
-	for name := range q.c.Request.URL.Query() {
+	for name := range q.params {
 		if !q.known[name] {
 			q.fields.Add(name, "is not a parameter of this listing")
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,6 +54,8 @@ type Server struct {
 	// metrics counts requests and group commits; metricsHandler serves them.
 	metrics        *Metrics
 	metricsHandler http.Handler
+	// buffers hold the encoded pages of claims between requests (claimPageJSON).
+	buffers sync.Pool
 }
 
 // Deps are what the server is built from; main wires them.

@@ -52,6 +52,8 @@ type DB struct {
 	readStmts prepared
 	// readHooks see the prepared reads, which bun does not run (AddReadHook).
 	readHooks []bun.QueryHook
+	// scanners are ScanPrepared's, by model type.
+	scanners scanners
 
 	closeOnce sync.Once
 	closeErr  error

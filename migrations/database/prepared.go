@@ -155,14 +155,16 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 // changes; bun, which writes the values into the text, makes every read new to the database,
 // and parsing was a third of the server's time on the claim detail. In a bound scope it
 // runs in the transaction, prepared on the writer (Tx.QueryPrepared). A struct dest that
-// finds no row gets sql.ErrNoRows.
+// finds no row gets sql.ErrNoRows. The rows are scanned without bun's reflection per column
+// (scanRows) unless the read has a relation's columns; build q with Select to have SQLite's
+// times parsed the cheap way too.
 func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, args ...any) error {
 	rows, err := s.QueryPrepared(ctx, q.String(), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	n, err := q.GetModel().ScanRows(ctx, rows)
+	n, err := s.scanRows(ctx, q, rows, dest)
 	if err != nil {
 		return err
 	}

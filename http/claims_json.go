@@ -1,0 +1,292 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin/render"
+
+	"verity/claims"
+)
+
+// A page of claims is the hottest answer the API gives, and encoding/json spent a fifth of
+// the server's time on it: reflection over every field, and for each id and time a
+// MarshalJSON whose output it then scans again to compact it. The claim's JSON is written
+// here instead, straight from ClaimResponse, which stays the one definition of its shape:
+// TestClaimJSONAsEncodingJSON checks, field by field and byte for byte, that appendJSON
+// writes what json.Marshal writes of it, strings and numbers included.
+
+// appendJSON appends the claim as json.Marshal writes it.
+func (r *ClaimResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendID(b, r.ID)
+	b = append(b, `,"article_id":`...)
+	b = appendID(b, r.ArticleID)
+	b = append(b, `,"article_revision":`...)
+	b = strconv.AppendInt(b, int64(r.ArticleRevision), 10)
+	b = append(b, `,"quote":`...)
+	b = appendJSONString(b, r.Quote)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, `,"anchor":{"start":`...)
+	b = strconv.AppendInt(b, int64(r.Anchor.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(r.Anchor.End), 10)
+	b = append(b, `,"exact":`...)
+	b = appendJSONString(b, r.Anchor.Exact)
+	b = append(b, `,"prefix":`...)
+	b = appendJSONString(b, r.Anchor.Prefix)
+	b = append(b, `,"suffix":`...)
+	b = appendJSONString(b, r.Anchor.Suffix)
+	b = append(b, `},"anchor_state":`...)
+	b = appendJSONString(b, r.AnchorState)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, r.Kind)
+	b = append(b, `,"quantities":`...)
+	if r.Quantities == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Quantities {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.Quantities[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"stage":`...)
+	b = appendJSONString(b, r.Stage)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, r.Status)
+	b = append(b, `,"rationale":`...)
+	b = appendJSONString(b, r.Rationale)
+	b = append(b, `,"assignee_id":`...)
+	b = appendIDPtr(b, r.AssigneeID)
+	b = append(b, `,"proposal":`...)
+	if p := r.Proposal; p == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"status":`...)
+		b = appendJSONString(b, p.Status)
+		b = append(b, `,"rationale":`...)
+		b = appendJSONString(b, p.Rationale)
+		b = append(b, `,"proposed_by":`...)
+		b = appendIDPtr(b, p.ProposedBy)
+		b = append(b, `,"proposed_at":`...)
+		b = appendTime(b, p.ProposedAt)
+		b = append(b, '}')
+	}
+	b = append(b, `,"signed_off_by":`...)
+	b = appendIDPtr(b, r.SignedOffBy)
+	b = append(b, `,"signed_off_at":`...)
+	if r.SignedOffAt == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendTime(b, *r.SignedOffAt)
+	}
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, r.Version, 10)
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, r.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = appendTime(b, r.UpdatedAt)
+	return append(b, '}')
+}
+
+// appendJSON appends the quantity as json.Marshal writes it.
+func (q *QuantityDTO) appendJSON(b []byte) []byte {
+	b = append(b, `{"value":`...)
+	b = appendFloatPtr(b, q.Value)
+	b = append(b, `,"lower":`...)
+	b = appendFloatPtr(b, q.Lower)
+	b = append(b, `,"upper":`...)
+	b = appendFloatPtr(b, q.Upper)
+	b = append(b, `,"qualifier":`...)
+	b = appendJSONString(b, q.Qualifier)
+	b = append(b, `,"unit":`...)
+	b = appendJSONString(b, q.Unit)
+	b = append(b, `,"as_of":`...)
+	b = appendJSONString(b, q.AsOf)
+	return append(b, '}')
+}
+
+// appendID writes an id as ID.MarshalJSON does: its digits as a string.
+func appendID(b []byte, id ID) []byte {
+	b = append(b, '"')
+	b = strconv.AppendInt(b, int64(id), 10)
+	return append(b, '"')
+}
+
+func appendIDPtr(b []byte, id *ID) []byte {
+	if id == nil {
+		return append(b, "null"...)
+	}
+	return appendID(b, *id)
+}
+
+// appendTime writes a time as Time.MarshalJSON does.
+func appendTime(b []byte, t Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendFloatPtr writes null or the number as encoding/json writes a float64 (which the
+// quantities' validation keeps finite): like %g, with ES6's exponent cutoffs, and
+// exponents unpadded.
+func appendFloatPtr(b []byte, f *float64) []byte {
+	if f == nil {
+		return append(b, "null"...)
+	}
+	return claims.AppendJSONFloat(b, *f)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as encoding/json writes a string: HTML-escaped (<, >, & as
+// \u00XX), control characters escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// claimPageJSON renders a page of claims as c.JSON renders the Page[ClaimResponse], from a
+// buffer of the server's, straight to the response.
+type claimPageJSON struct {
+	page    Page[ClaimResponse]
+	buffers *sync.Pool
+}
+
+// maxPooledBuffer bounds the buffers kept for the next page: a page of 200 long claims
+// should not pin megabytes.
+const maxPooledBuffer = 1 << 20
+
+func (p claimPageJSON) Render(w http.ResponseWriter) error {
+	p.WriteContentType(w)
+	return writePooled(w, p.buffers, func(b []byte) []byte {
+		b = append(b, `{"data":`...)
+		if p.page.Data == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+		}
+		for i := range p.page.Data {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = p.page.Data[i].appendJSON(b)
+		}
+		if p.page.Data != nil {
+			b = append(b, ']')
+		}
+		b = append(b, `,"next_cursor":`...)
+		if p.page.NextCursor == nil {
+			return append(b, "null}"...)
+		}
+		b = appendJSONString(b, *p.page.NextCursor)
+		return append(b, '}')
+	})
+}
+
+// writePooled writes what fill appends to a buffer from pool, in one write, and keeps the
+// buffer for the next answer unless it grew past maxPooledBuffer.
+func writePooled(w http.ResponseWriter, pool *sync.Pool, fill func([]byte) []byte) error {
+	buf, _ := pool.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	b := fill((*buf)[:0])
+	_, err := w.Write(b)
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+		pool.Put(buf)
+	}
+	return err
+}
+
+func (claimPageJSON) WriteContentType(w http.ResponseWriter) { render.JSON{}.WriteContentType(w) }
+
+// claimPageJSON renders a page of claims with the server's buffers.
+func (s *Server) claimPageJSON(page Page[ClaimResponse]) claimPageJSON {
+	return claimPageJSON{page: page, buffers: &s.buffers}
+}
+
+// claimDetailJSON renders a claim's detail as c.JSON renders its ClaimDetail: the claim
+// written by hand, its citations and evidence by encoding/json.
+type claimDetailJSON struct {
+	detail  *ClaimDetail
+	buffers *sync.Pool
+}
+
+func (d claimDetailJSON) Render(w http.ResponseWriter) error {
+	d.WriteContentType(w)
+	citations, err := json.Marshal(d.detail.Citations)
+	if err != nil {
+		return err
+	}
+	evidence, err := json.Marshal(d.detail.Evidence)
+	if err != nil {
+		return err
+	}
+	return writePooled(w, d.buffers, func(b []byte) []byte {
+		b = d.detail.ClaimResponse.appendJSON(b)
+		b = append(b[:len(b)-1], `,"citations":`...) // the claim's closing brace goes after the lists
+		b = append(b, citations...)
+		b = append(b, `,"evidence":`...)
+		b = append(b, evidence...)
+		return append(b, '}')
+	})
+}
+
+func (claimDetailJSON) WriteContentType(w http.ResponseWriter) { render.JSON{}.WriteContentType(w) }
