@@ -146,59 +146,39 @@ func appendFloatPtr(b []byte, f *float64) []byte {
 	return claims.AppendJSONFloat(b, *f)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString writes s as encoding/json writes a string: HTML-escaped (<, >, & as
-// \u00XX), control characters escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+// appendJSONString writes s as encoding/json writes a string. A string that encoding/json
+// writes as it is, between quotes, is appended so; any other (one with a quote, a
+// backslash, a control character, <, > or &, which it escapes for HTML, invalid UTF-8,
+// U+2028 or U+2029) is written by encoding/json itself, so that the escaping rules stay
+// its own.
 func appendJSONString(b []byte, s string) []byte {
+	if !writtenAsIs(s) {
+		quoted, _ := json.Marshal(s) // a string always encodes
+		return append(b, quoted...)
+	}
 	b = append(b, '"')
-	start := 0
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// writtenAsIs reports whether encoding/json writes s unchanged between its quotes.
+func writtenAsIs(s string) bool {
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
 			}
 			i++
-			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return false
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return true
 }
 
 // claimPageJSON renders a page of claims as c.JSON renders the Page[ClaimResponse], from a
