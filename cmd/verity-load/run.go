@@ -31,6 +31,7 @@ type config struct {
 	duration     time.Duration
 	requests     int
 	workloads    map[string]bool
+	exports      []string // the export workload's paths
 	force        bool
 	db           string
 	serverPID    int
@@ -52,7 +53,7 @@ articles with claims quoting their passages, citations), then runs each workload
   get-claim     GET /api/v1/claims/{id} (detail with citations and evidence)
   list          GET /api/v1/claims?status=…&article_id=…&limit=50
   search        GET /api/v1/claims?q=` + SearchWord + ` (a word in about 40% of the claims)
-  export        GET /exports/claims.csv and /exports/audit.csv, streamed (skipped on 404)
+  export        GET /exports/claims.csv and /exports/audit.csv (--exports), streamed (skipped on 404)
 
 The token is an admin's: verity token create --email admin@verity.local
 It exits 1 when more than --max-failures of the requests fail unexpectedly (no answer,
@@ -79,6 +80,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long each workload runs")
 	fs.IntVar(&c.requests, "requests", 0, "operations per workload instead of a duration (a claim with its citations is one)")
 	workloads := fs.String("workloads", strings.Join(workloadNames(), ","), "the workloads to run, comma-separated")
+	exports := fs.String("exports", strings.Join(exportNames(), ","), "the CSV exports the export workload streams, comma-separated, each client in turn")
 	fs.BoolVar(&c.force, "force", false, "seed even when the database holds more than the seed article")
 	fs.StringVar(&c.db, "db", "", "the server's SQLite file, to report its size on disk")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "the server's pid, when it cannot be found from the port")
@@ -112,6 +114,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		c.workloads[name] = true
 	}
+	for _, name := range strings.Split(*exports, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(exportNames(), name) {
+			return c, fmt.Errorf("--exports: unknown export %q; the exports are %s", name, strings.Join(exportNames(), ", "))
+		}
+		if path := exportPath(name); !slices.Contains(c.exports, path) {
+			c.exports = append(c.exports, path)
+		}
+	}
 	checks := []struct {
 		ok  bool
 		msg string
@@ -125,6 +139,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		{c.timeout > 0 && c.timeout <= time.Hour, "--request-timeout must be more than 0 and at most 1h"},
 		{c.serverPID >= 0, "--server-pid must be a pid"},
 		{len(c.workloads) > 0, "--workloads names no workload"},
+		{len(c.exports) > 0, "--exports names no export"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

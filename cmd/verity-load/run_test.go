@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -222,6 +223,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"no port", []string{"--addr", "127.0.0.1", "--token", "t"}, "host:port"},
 		{"no token", []string{"--addr", "127.0.0.1:8080"}, "--token"},
 		{"unknown workload", []string{"--token", "t", "--workloads", "list,dance"}, `unknown workload "dance"`},
+		{"unknown export", []string{"--token", "t", "--exports", "claims,people"}, `unknown export "people"`},
+		{"no export", []string{"--token", "t", "--exports", ","}, "--exports names no export"},
 		{"too many clients", []string{"--token", "t", "--clients", "1000"}, "--clients"},
 		{"no articles", []string{"--token", "t", "--articles", "0"}, "--articles"},
 		{"unknown flag", []string{"--token", "t", "--colour"}, "colour"},
@@ -303,5 +306,25 @@ func TestCPUProfileThatCannotBeWrittenFailsTheRun(t *testing.T) {
 		"--workloads", "get-claim", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "folder", "p"))
 	if err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
 		t.Fatalf("err = %v, want one naming --cpuprofile", err)
+	}
+}
+
+func TestExportsChoosesTheExportsStreamed(t *testing.T) {
+	s := newServer(t, nil)
+	stdout, stderr, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--sources", "3",
+		"--clients", "2", "--requests", "4", "--workloads", "export", "--exports", "claims", "--json")
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Workloads) != 1 {
+		t.Fatalf("workloads: %+v", rep.Workloads)
+	}
+	r := rep.Workloads[0]
+	if want := map[string]int64{"/exports/claims.csv": 4}; !maps.Equal(r.Actions, want) || r.Rows%4 != 0 || r.Rows < 4*int64(rep.Corpus.Claims) {
+		t.Fatalf("actions %v, %d rows; want %v and every claim (the seed's too) four times", r.Actions, r.Rows, want)
 	}
 }

@@ -316,13 +316,19 @@ func (l *load) searchOp(ctx context.Context, w *worker) error {
 	return err
 }
 
+// exportNames are the CSV exports of DESIGN.md, as --exports names them.
+func exportNames() []string { return []string{"claims", "audit"} }
+
+// exportPath is the route of the export called name.
+func exportPath(name string) string { return "/exports/" + name + ".csv" }
+
 // prepareExport keeps the export routes that the server has; a 404 means it has not built
 // them yet, which skips them with a note rather than failing the run.
 func (l *load) prepareExport(ctx context.Context) (string, error) {
 	l.exports = nil
 	var missing []string
 	rec := newRecorder(nil)
-	for _, path := range []string{"/exports/claims.csv", "/exports/audit.csv"} { // the CSV exports of DESIGN.md
+	for _, path := range l.cfg.exports {
 		// Only the status matters here; the body is abandoned after its first bytes.
 		resp, err := l.client.call(ctx, rec, request{method: "GET", path: path, token: l.team.auditor.token,
 			want: []int{http.StatusOK, http.StatusNotFound}, stream: func(r io.Reader) (int64, error) {
