@@ -104,6 +104,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing required flag", []string{"token", "create", "--db", db}, exitUsage, `required flag(s) "email" not set`},
 		{"bad flag value", []string{"serve", "--max-upload-bytes", "lots", "--db", db}, exitUsage, "invalid argument"},
 		{"non-positive upload size", []string{"serve", "--max-upload-bytes", "0", "--db", db, "--addr", "127.0.0.1:0"}, exitUsage, "--max-upload-bytes must be a positive"},
+		{"a memory limit that is no size", []string{"serve", "--memory-limit", "lots", "--db", db, "--addr", "127.0.0.1:0"}, exitUsage, "--memory-limit: want a positive size"},
 		{"bad role", []string{"user", "add", "--db", db, "--email", "x@example.org", "--name", "X", "--role", "boss"}, exitUsage, "--role must be one of viewer, reviewer, editor, auditor, admin"},
 		{"malformed email", []string{"user", "add", "--db", db, "--email", "not-an-email", "--name", "X", "--role", "viewer"}, exitUsage, "--email must be an email address"},
 		{"email in use", []string{"user", "add", "--db", db, "--email", "ada@example.org", "--name", "Ada", "--role", "admin"}, exitUsage, "--email is already used"},

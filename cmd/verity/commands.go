@@ -195,7 +195,7 @@ func (a *app) openFile(ctx context.Context) (*database.DB, error) {
 }
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, metricsAddr, adminEmail, publicURL, publisherName, publisherURL, syncLevel, pprofAddr string
+	var addr, metricsAddr, adminEmail, publicURL, publisherName, publisherURL, syncLevel, pprofAddr, memoryLimit string
 	var maxUpload int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -222,6 +222,14 @@ func (a *app) serveCommand() *cobra.Command {
 			publisher, err := export.NewPublisher(publisherName, publisherURL, publicURL)
 			if err != nil {
 				return usagef("%v", err)
+			}
+			// GOMEMLIMIT, Go's own setting, stands unless --memory-limit (or its variable) is given.
+			if cmd.Flags().Changed("memory-limit") || a.getenv("VERITY_MEMORY_LIMIT") != "" || a.getenv("GOMEMLIMIT") == "" {
+				limit, err := parseMemoryLimit(memoryLimit)
+				if err != nil {
+					return usagef("--memory-limit: %v", err)
+				}
+				defer limitMemory(limit)()
 			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 			// Listen before touching the database, so that a port in use fails fast and plainly.
@@ -302,6 +310,8 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&pprofAddr, "pprof", "",
 		"serve net/http/pprof's profiles at http://ADDR/debug/pprof/, on a loopback address only (e.g. 127.0.0.1:6060)")
 	cmd.Flags().Int64Var(&maxUpload, "max-upload-bytes", http.DefaultMaxUploadBytes, "largest evidence attachment accepted")
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", envOr(a.getenv, "VERITY_MEMORY_LIMIT", fmt.Sprintf("%dMiB", defaultMemoryLimit>>20)),
+		"soft limit on the Go runtime's memory (e.g. 80MiB, 1GiB, off): the collector works harder near it;\nSQLite's caches come on top (env VERITY_MEMORY_LIMIT; GOMEMLIMIT stands when neither is given)")
 	cmd.Flags().StringVar(&publicURL, "public-url", envOr(a.getenv, "VERITY_PUBLIC_URL", ""),
 		"where readers reach Verity's public pages, the base of published links: a ClaimReview's url is\n<public-url>/claims/{id}; ClaimReview is not served without it (env VERITY_PUBLIC_URL)")
 	cmd.Flags().StringVar(&publisherName, "publisher-name", envOr(a.getenv, "VERITY_PUBLISHER_NAME", ""),
