@@ -103,28 +103,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.token == "" {
 		return c, errors.New("--token (or VERITY_LOAD_TOKEN) is required: an admin's token, made with `verity token create --email admin@verity.local`")
 	}
+	names, err := chosen("--workloads", "workload", *workloads, workloadNames())
+	if err != nil {
+		return c, err
+	}
 	c.workloads = map[string]bool{}
-	for _, name := range strings.Split(*workloads, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if !slices.Contains(workloadNames(), name) {
-			return c, fmt.Errorf("--workloads: unknown workload %q; the workloads are %s", name, strings.Join(workloadNames(), ", "))
-		}
+	for _, name := range names {
 		c.workloads[name] = true
 	}
-	for _, name := range strings.Split(*exports, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if !slices.Contains(exportNames(), name) {
-			return c, fmt.Errorf("--exports: unknown export %q; the exports are %s", name, strings.Join(exportNames(), ", "))
-		}
-		if path := exportPath(name); !slices.Contains(c.exports, path) {
-			c.exports = append(c.exports, path)
-		}
+	if names, err = chosen("--exports", "export", *exports, exportNames()); err != nil {
+		return c, err
+	}
+	for _, name := range names {
+		c.exports = append(c.exports, exportPath(name))
 	}
 	checks := []struct {
 		ok  bool
@@ -147,6 +138,23 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	return c, nil
+}
+
+// chosen reads the comma-separated list of flag, each a name among known, once each in the
+// order given; what names one of them in the error.
+func chosen(flag, what, list string, known []string) ([]string, error) {
+	var names []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || slices.Contains(names, name) {
+			continue
+		}
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("%s: unknown %s %q; the %ss are %s", flag, what, name, what, strings.Join(known, ", "))
+		}
+		names = append(names, name)
+	}
+	return names, nil
 }
 
 // parseAddr reads host:port (or http://host:port) and refuses anything but a loopback
