@@ -2,14 +2,8 @@ package migrations_test
 
 import (
 	"context"
-	"io/fs"
-	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
-
-	"github.com/uptrace/bun/dialect"
-	"github.com/uptrace/bun/migrate"
 
 	"verity/migrations"
 	"verity/migrations/dbtest"
@@ -22,37 +16,7 @@ func TestVerdictMigrationMovesProposalsOutOfStatus(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.OpenBare(t)
-	dir := "sqlite"
-	if db.Bun().Dialect().Name() == dialect.PG {
-		dir = "postgres"
-	}
-	all, err := migrations.Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := fstest.MapFS{}
-	err = fs.WalkDir(all, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasPrefix(path, "20261125000001_") {
-			return err
-		}
-		b, err := fs.ReadFile(all, path)
-		first[path] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := migrate.NewMigrations()
-	if err := set.Discover(first); err != nil {
-		t.Fatal(err)
-	}
-	m := migrate.NewMigrator(db.Bun(), set, migrate.WithMarkAppliedOnSuccess(true))
-	if err := m.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	migrateBefore(t, db, "20261201000001_verdict_apart_from_proposal") // the first schema only
 
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	exec := func(q string, args ...any) {
