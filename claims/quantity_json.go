@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // A claim's quantities are stored as the JSON json.Marshal writes of them, and the claims
@@ -45,7 +46,7 @@ func AppendQuantitiesJSON(dst []byte, qs []Quantity) []byte {
 }
 
 // appendQuantity writes q as json.Marshal does when its numbers are finite and its strings
-// printable ASCII that needs no escape; ok is false otherwise.
+// need no escape (JSONAsIs); ok is false otherwise.
 func appendQuantity(dst []byte, q Quantity) ([]byte, bool) {
 	ok := true
 	num := func(key string, v *float64) {
@@ -61,14 +62,12 @@ func appendQuantity(dst []byte, q Quantity) ([]byte, bool) {
 		dst = AppendJSONFloat(dst, *v)
 	}
 	str := func(key, s string) {
+		if !JSONAsIs(s) {
+			ok = false
+			return
+		}
 		dst = append(dst, key...)
 		dst = append(dst, '"')
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				ok = false
-				return
-			}
-		}
 		dst = append(dst, s...)
 		dst = append(dst, '"')
 	}
@@ -96,4 +95,27 @@ func AppendJSONFloat(dst []byte, f float64) []byte {
 		}
 	}
 	return dst
+}
+
+// JSONAsIs reports whether encoding/json writes s unchanged between its quotes: no quote,
+// backslash, control character, <, > or & (which it escapes for HTML), no invalid UTF-8, no
+// U+2028 or U+2029. The hand-written JSON writes such strings as they are and hands every
+// other to encoding/json, so that its escaping rules stay its own.
+func JSONAsIs(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin/render"
 
@@ -152,33 +151,13 @@ func appendFloatPtr(b []byte, f *float64) []byte {
 // U+2028 or U+2029) is written by encoding/json itself, so that the escaping rules stay
 // its own.
 func appendJSONString(b []byte, s string) []byte {
-	if !writtenAsIs(s) {
+	if !claims.JSONAsIs(s) {
 		quoted, _ := json.Marshal(s) // a string always encodes
 		return append(b, quoted...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
-}
-
-// writtenAsIs reports whether encoding/json writes s unchanged between its quotes.
-func writtenAsIs(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			return false
-		}
-		i += size
-	}
-	return true
 }
 
 // claimPageJSON renders a page of claims as c.JSON renders the Page[ClaimResponse], from a
