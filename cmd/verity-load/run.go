@@ -277,6 +277,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := l.checkServer(ctx); err != nil {
 		return err
 	}
+	profile, err := createCPUProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
+	}
 	mem := l.startMemory(&rep.Server)
 
 	err = l.seed(ctx)
@@ -294,7 +298,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	printCorpus(out, rep.Corpus)
 
 	printTableHeader(out)
-	stopProfile, err := startCPUProfile(cfg.cpuProfile)
+	stopProfile, err := profile.start()
 	if err != nil {
 		mem.finish(&rep.Server)
 		return err
@@ -369,24 +373,36 @@ func (m memory) finish(srv *serverReport) {
 	srv.PeakRSSBytes, srv.VmHWMBytes, srv.Samples = peak, hwm, n
 }
 
-// startCPUProfile profiles the load command itself, since it shares the machine's cores with
-// the server: what it spends per request is taken from the server's figures. An empty path
-// profiles nothing.
-func startCPUProfile(path string) (stop func() error, err error) {
+// cpuProfile is the load command's own CPU profile (--cpuprofile), since it shares the
+// machine's cores with the server: what it spends per request is taken from the server's
+// figures. Its file is created before the run writes anything to the server, so that a path
+// that cannot be written fails the run before the corpus is seeded.
+type cpuProfile struct{ f *os.File }
+
+// createCPUProfile creates the profile's file; an empty path profiles nothing.
+func createCPUProfile(path string) (*cpuProfile, error) {
 	if path == "" {
-		return func() error { return nil }, nil
+		return &cpuProfile{}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+	return &cpuProfile{f: f}, nil
+}
+
+// start profiles until the returned stop, which closes the file.
+func (p *cpuProfile) start() (stop func() error, err error) {
+	if p.f == nil {
+		return func() error { return nil }, nil
+	}
+	if err := pprof.StartCPUProfile(p.f); err != nil {
+		p.f.Close()
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
+		if err := p.f.Close(); err != nil {
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
 		return nil

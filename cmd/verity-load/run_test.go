@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"verity/claims"
@@ -300,12 +301,25 @@ func TestCPUProfileOfTheLoadCommand(t *testing.T) {
 	}
 }
 
+// TestCPUProfileThatCannotBeWrittenFailsTheRun: before the corpus is seeded, so nothing is
+// written to the server.
 func TestCPUProfileThatCannotBeWrittenFailsTheRun(t *testing.T) {
-	s := newServer(t, nil)
+	var writes atomic.Int64
+	s := newServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet {
+				writes.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	_, _, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--requests", "1",
 		"--workloads", "get-claim", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "folder", "p"))
 	if err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
 		t.Fatalf("err = %v, want one naming --cpuprofile", err)
+	}
+	if n := writes.Load(); n != 0 {
+		t.Errorf("the run sent %d writes before it failed", n)
 	}
 }
 
