@@ -18,6 +18,15 @@ type CitationRequest struct {
 	Relation    string `json:"relation" validate:"omitempty,relation"`
 }
 
+// citation is the request as the domain takes it, for the claim claimID (0 while the claim
+// is being created with it).
+func (r CitationRequest) citation(claimID int64) provenance.NewCitation {
+	return provenance.NewCitation{
+		ClaimID: claimID, SourceID: int64(r.SourceID), Attribution: r.Attribution, Locator: r.Locator,
+		Relation: provenance.Relation(r.Relation),
+	}
+}
+
 // CitationResponse is a citation with the source it names.
 type CitationResponse struct {
 	ID          ID              `json:"id"`
@@ -70,10 +79,7 @@ func (s *Server) createCitation(c *gin.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	ct, err := s.provenance.CreateCitation(c.Request.Context(), actorOf(c), provenance.NewCitation{
-		ClaimID: id, SourceID: int64(req.SourceID), Attribution: req.Attribution, Locator: req.Locator,
-		Relation: provenance.Relation(req.Relation),
-	})
+	ct, err := s.provenance.CreateCitation(c.Request.Context(), actorOf(c), req.citation(id))
 	if err != nil {
 		return err
 	}

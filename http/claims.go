@@ -232,9 +232,7 @@ func (s *Server) createClaim(c *gin.Context) error {
 		Kind: claims.Kind(req.Kind), Quantities: quantitiesIn(req.Quantities),
 	}}
 	for _, ct := range req.Citations {
-		n.Citations = append(n.Citations, provenance.NewCitation{
-			SourceID: int64(ct.SourceID), Attribution: ct.Attribution, Locator: ct.Locator, Relation: provenance.Relation(ct.Relation),
-		})
+		n.Citations = append(n.Citations, ct.citation(0))
 	}
 	made, err := s.provenance.CreateClaims(c.Request.Context(), actorOf(c), []provenance.CitedClaim{n})
 	if err != nil {
