@@ -128,6 +128,23 @@ func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 	}
 }
 
+// TestReadersKeepSmallPageCaches checks the readers' cache_size, which bounds the memory
+// the pool of readers holds however much an export reads.
+func TestReadersKeepSmallPageCaches(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	if db.Dialect() != database.SQLite {
+		t.Skip("cache_size is SQLite's")
+	}
+	var size int
+	if err := db.Reader().QueryRowContext(context.Background(), "PRAGMA cache_size").Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	if size != -512 {
+		t.Fatalf("a reader's cache_size is %d, want -512 (512 KiB)", size)
+	}
+}
+
 // TestOptimizeKeepsNoSamplesOfShadowTables checks that the statistics Optimize leaves have
 // value samples of ordinary indexes but none of the tables a full-text index keeps its
 // segments in, whose lookups SQLite would otherwise plan again at every seek.
