@@ -247,6 +247,8 @@ type Tx struct {
 
 	// stmts holds the statements of ExecPrepared, prepared on the writer.
 	stmts *prepared
+	// batch holds the work the batch's writes deferred to its end (Defer).
+	batch *batchWork
 }
 
 // Write runs fn as one write on the writer and returns once it is committed, or rolled back

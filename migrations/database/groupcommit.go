@@ -29,7 +29,8 @@ type BatchStats struct {
 	Bytes int64
 	// Run is the time from BEGIN until the last write function of the batch returned.
 	Run time.Duration
-	// Commit is the time the COMMIT took: with SyncFull, mostly the fsync of the log.
+	// Commit is the time the COMMIT took, with the work the writes deferred to it (Deferred):
+	// with SyncFull, mostly the fsync of the log.
 	Commit time.Duration
 	// Err is why the batch did not commit, or nil. Every write that ran in a failed batch
 	// failed with it.
@@ -288,6 +289,7 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 		return nil
 	}
 	alone := len(batch) == 1
+	work := &batchWork{}
 	var ran []outcome
 	var lost error // a savepoint statement failed: the transaction is gone or unknown
 	for i, w := range batch {
@@ -313,10 +315,14 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 				break
 			}
 		}
-		w.turn <- &Tx{Tx: btx, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts}
+		before := work.mark()
+		w.turn <- c.tx(btx, work)
 		err := <-w.ran
 		if err == nil {
 			err = w.ctx.Err()
+		}
+		if err != nil {
+			work.rollback(before)
 		}
 		stats.Writes++
 		stats.Bytes += w.bytes.Load()
@@ -349,7 +355,14 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 		btx.Rollback() // the transaction may be gone already; there is nothing to keep
 		failure = fault.Wrap(fault.Internal, lost, "the transaction holding this write was lost")
 	case committing:
-		if err := btx.Commit(); err != nil {
+		// The flush reads no clock: it writes what the writes made, at their times.
+		err := work.flush(context.Background(), &Tx{Tx: btx, Now: c.last, Engine: c.db.dialect, stmts: &c.db.stmts})
+		if err != nil {
+			btx.Rollback()
+		} else {
+			err = btx.Commit()
+		}
+		if err != nil {
 			failure = Translate(err)
 			if len(ran) > 1 {
 				failure = fault.Wrap(fault.Internal, err, "the batch holding this write failed to commit")
@@ -420,6 +433,11 @@ func (c *committer) begin() (bun.Tx, error) {
 		}
 	}
 	return btx, nil
+}
+
+// tx is the Tx a write of the batch runs in.
+func (c *committer) tx(btx bun.Tx, work *batchWork) *Tx {
+	return &Tx{Tx: btx, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts, batch: work}
 }
 
 // claim takes a queued write for the batch, unless its caller has given up on it.

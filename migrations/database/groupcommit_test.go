@@ -613,3 +613,99 @@ func TestCloseFinishesQueuedWrites(t *testing.T) {
 	}
 	wantEmails(t, other, "a@example.org", "b@example.org", "c@example.org")
 }
+
+// appendEvent appends one event for entity, as a write function's step.
+func appendEvent(ctx context.Context, tx *database.Tx, entity string) (audit.Event, error) {
+	return audit.Append(ctx, tx, audit.Record{Actor: audit.Who{Name: audit.System}, Action: "user.create", EntityType: "user", EntityID: entity})
+}
+
+// TestRolledBackWritesTakeTheirAuditEventsWithThem runs, in one batch, writes that append to
+// the chain and then fail, panic or succeed: the events of the writes that were rolled back
+// are not written (the chain's events are written when the batch commits), and the writes
+// after them take the next seqs, so the chain has no gap.
+func TestRolledBackWritesTakeTheirAuditEventsWithThem(t *testing.T) {
+	db, log := openObserved(t)
+	ctx := context.Background()
+	release := hold(t, db)
+	seqs := make([]int64, 3)
+	appendAs := func(i int, entity string, then func() error) func(context.Context, *database.Tx) error {
+		return func(ctx context.Context, tx *database.Tx) error {
+			e, err := appendEvent(ctx, tx, entity)
+			if err != nil {
+				return err
+			}
+			seqs[i] = e.Seq
+			return then()
+		}
+	}
+	ok := func() error { return nil }
+	first := queue(t, db, ctx, appendAs(0, "first", ok))
+	failing := queue(t, db, ctx, func(ctx context.Context, tx *database.Tx) error {
+		for _, entity := range []string{"failing-1", "failing-2"} {
+			if _, err := appendEvent(ctx, tx, entity); err != nil {
+				return err
+			}
+		}
+		return fault.New(fault.Invalid, "refused after appending")
+	})
+	panicking := queue(t, db, ctx, appendAs(1, "panicking", func() error { panic("after appending") }))
+	last := queue(t, db, ctx, appendAs(2, "last", ok))
+	release()
+
+	if err := <-first; err != nil {
+		t.Errorf("first: %v", err)
+	}
+	if err := <-failing; !fault.Is(err, fault.Invalid) {
+		t.Errorf("failing: %v, want invalid", err)
+	}
+	if err := <-panicking; !fault.Is(err, fault.Internal) {
+		t.Errorf("panicking: %v, want internal", err)
+	}
+	if err := <-last; err != nil {
+		t.Errorf("last: %v", err)
+	}
+	wantBatch(t, log.last(t), 4, 2, 0)
+	if seqs[2] != seqs[0]+1 {
+		t.Errorf("the last write's event has seq %d, want %d, right after the first write's", seqs[2], seqs[0]+1)
+	}
+	var entities []string
+	if err := db.Reader().NewSelect().Table("audit_events").Column("entity_id").Where("action = 'user.create'").Order("seq").Scan(ctx, &entities); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(entities, " "); got != "first last" {
+		t.Errorf("events written for %q, want first and last", got)
+	}
+	if r, err := audit.Verify(ctx, db.Reader(), ""); err != nil || !r.OK {
+		t.Fatalf("verify = %+v, %v; want an intact chain", r, err)
+	}
+}
+
+// TestBatchFailsWhenTheAuditHeadMovesUnderIt has a write move the head row by hand while
+// another write's event waits to be written in the same batch: the batch fails as a whole
+// rather than write a fork of the chain.
+func TestBatchFailsWhenTheAuditHeadMovesUnderIt(t *testing.T) {
+	db, log := openObserved(t)
+	ctx := context.Background()
+	release := hold(t, db)
+	appending := queue(t, db, ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := appendEvent(ctx, tx, "appending")
+		return err
+	})
+	moving := queue(t, db, ctx, func(ctx context.Context, tx *database.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = seq + 5 WHERE id = 1")
+		return err
+	})
+	release()
+	for name, res := range map[string]<-chan error{"appending": appending, "moving": moving} {
+		if err := <-res; !fault.Is(err, fault.Internal) {
+			t.Errorf("%s: %v, want the batch's internal error", name, err)
+		}
+	}
+	if b := log.last(t); b.Err == nil {
+		t.Errorf("batch = %+v, want failed", b)
+	}
+	var n int
+	if err := db.Reader().NewSelect().Table("audit_events").ColumnExpr("count(*)").Where("entity_id = 'appending'").Scan(ctx, &n); err != nil || n != 0 {
+		t.Errorf("%d events of the failed batch written (%v), want none", n, err)
+	}
+}

@@ -84,7 +84,8 @@ type head struct {
 	Hash string `bun:"hash"`
 }
 
-// Append adds an event for r to the chain inside tx, reading and advancing the head row.
+// Append adds an event for r to the chain inside tx. Its seq and hash are fixed at once; in
+// a batch of writes the rows are written when the batch commits (pending.go), else at once.
 // database.Write serialises write transactions (SQLite's one writer; on PostgreSQL it locks
 // the head row first), so concurrent writers, even several servers on one PostgreSQL
 // database, extend one chain without gaps or forks.
@@ -112,13 +113,11 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		return Event{}, fmt.Errorf("audit after: %w", err)
 	}
 
-	// The four statements of an append run in every write, so they are prepared once with
-	// parameters rather than built by bun with their values inlined (and parsed anew).
-	var h head
-	if err := tx.QueryRowPrepared(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&h.Seq, &h.Hash); err != nil {
-		return Event{}, fmt.Errorf("read audit head: %w", err)
+	pending, batched := pendingIn(tx)
+	h, err := pending.head(ctx, tx)
+	if err != nil {
+		return Event{}, err
 	}
-
 	e := Event{
 		Seq:        h.Seq + 1,
 		At:         tx.Now,
@@ -136,20 +135,12 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if _, err := tx.ExecPrepared(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, before, after, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		row.Seq, row.At, row.Actor, row.Action, row.EntityType, row.EntityID, row.Before, row.After, row.Hash); err != nil {
-		return Event{}, fmt.Errorf("insert audit event: %w", err)
-	}
-	if rows := peopleRows(e.Seq, r.Actor.People); len(rows) > 0 {
-		// One statement for the user and the token's maker: a user acting through a token
-		// an admin made is most of the traffic.
-		if _, err := tx.ExecPrepared(ctx, insertPeople(len(rows)), peopleArgs(e.Seq, rows)...); err != nil {
-			return Event{}, fmt.Errorf("index the users behind audit event %d: %w", e.Seq, err)
+	pending.events = append(pending.events, pendingEvent{row: row, hash: e.Hash, people: peopleRows(e.Seq, r.Actor.People)})
+	database.CountBytes(ctx, storedSize(row))
+	if !batched {
+		if err := pending.Flush(ctx, tx); err != nil {
+			return Event{}, err
 		}
-	}
-	if _, err := tx.ExecPrepared(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", e.Seq, e.Hash); err != nil {
-		return Event{}, fmt.Errorf("advance audit head: %w", err)
 	}
 	return e, nil
 }
@@ -162,29 +153,6 @@ func peopleRows(seq int64, people []int64) []eventUser {
 		}
 	}
 	return rows
-}
-
-// insertPeople is the statement that indexes n users behind one event: the event's seq is
-// $1, the users $2…; its text depends on n alone, so it is prepared once per n.
-func insertPeople(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO audit_event_users (user_id, seq) VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d, $1)", i+2)
-	}
-	return b.String()
-}
-
-func peopleArgs(seq int64, rows []eventUser) []any {
-	args := make([]any, 0, 1+len(rows))
-	args = append(args, seq)
-	for _, r := range rows {
-		args = append(args, r.UserID)
-	}
-	return args
 }
 
 // timeLayout fixes the text of a time in the canonical encoding: UTC, microseconds, as stored.
