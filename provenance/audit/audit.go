@@ -131,12 +131,8 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	}
 	sum := hashSum(e)
 	e.Hash = hex.EncodeToString(sum[:])
-	row, err := stored(e)
-	if err != nil {
-		return Event{}, err
-	}
-	pending.events = append(pending.events, pendingEvent{row: row, hash: e.Hash, people: peopleRows(e.Seq, r.Actor.People)})
-	database.CountBytes(ctx, storedSize(row))
+	pending.events = append(pending.events, newPending(e, r.Actor.People))
+	database.CountBytes(ctx, eventSize(e))
 	if !batched {
 		if err := pending.Flush(ctx, tx); err != nil {
 			return Event{}, err
