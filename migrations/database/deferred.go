@@ -62,8 +62,8 @@ func (b *batchWork) flush(ctx context.Context, tx *Tx) error {
 }
 
 // Defer returns the batch's Deferred under key, made with create the first time a write of
-// the batch asks for it. Outside a batch (a Tx that is not one of the committer's) it
-// returns nil, and the caller does the work at once.
+// the batch asks for it. In the Tx of the batch's own flush it returns nil: there is no
+// later point to defer to.
 func (tx *Tx) Defer(key any, create func() Deferred) Deferred {
 	if tx.batch == nil {
 		return nil

@@ -316,7 +316,7 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 			}
 		}
 		before := work.mark()
-		w.turn <- c.tx(btx, work)
+		w.turn <- c.tx(btx, c.clock(), work)
 		err := <-w.ran
 		if err == nil {
 			err = w.ctx.Err()
@@ -355,8 +355,9 @@ func (c *committer) commit(batch []*write) (rest []*write) {
 		btx.Rollback() // the transaction may be gone already; there is nothing to keep
 		failure = fault.Wrap(fault.Internal, lost, "the transaction holding this write was lost")
 	case committing:
-		// The flush reads no clock: it writes what the writes made, at their times.
-		err := work.flush(context.Background(), &Tx{Tx: btx, Now: c.last, Engine: c.db.dialect, stmts: &c.db.stmts})
+		// The flush reads no clock (it writes what the writes made, at their times) and has
+		// no later point to defer work to.
+		err := work.flush(context.Background(), c.tx(btx, c.last, nil))
 		if err != nil {
 			btx.Rollback()
 		} else {
@@ -435,9 +436,9 @@ func (c *committer) begin() (bun.Tx, error) {
 	return btx, nil
 }
 
-// tx is the Tx a write of the batch runs in.
-func (c *committer) tx(btx bun.Tx, work *batchWork) *Tx {
-	return &Tx{Tx: btx, Now: c.clock(), Engine: c.db.dialect, stmts: &c.db.stmts, batch: work}
+// tx is a Tx of the batch btx: a write's, with the batch's work, or its flush's.
+func (c *committer) tx(btx bun.Tx, now time.Time, work *batchWork) *Tx {
+	return &Tx{Tx: btx, Now: now, Engine: c.db.dialect, stmts: &c.db.stmts, batch: work}
 }
 
 // claim takes a queued write for the batch, unless its caller has given up on it.

@@ -84,8 +84,8 @@ type head struct {
 	Hash string `bun:"hash"`
 }
 
-// Append adds an event for r to the chain inside tx. Its seq and hash are fixed at once; in
-// a batch of writes the rows are written when the batch commits (pending.go), else at once.
+// Append adds an event for r to the chain inside tx. Its seq and hash are fixed at once; its
+// rows are written when tx's batch of writes commits (pending.go).
 // database.Write serialises write transactions (SQLite's one writer; on PostgreSQL it locks
 // the head row first), so concurrent writers, even several servers on one PostgreSQL
 // database, extend one chain without gaps or forks.
@@ -113,7 +113,10 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 		return Event{}, fmt.Errorf("audit after: %w", err)
 	}
 
-	pending, batched := pendingIn(tx)
+	pending, err := pendingIn(tx)
+	if err != nil {
+		return Event{}, err
+	}
 	h, err := pending.head(ctx, tx)
 	if err != nil {
 		return Event{}, err
@@ -133,11 +136,6 @@ func Append(ctx context.Context, tx *database.Tx, r Record) (Event, error) {
 	e.Hash = hex.EncodeToString(sum[:])
 	pending.events = append(pending.events, newPending(e, r.Actor.People))
 	database.CountBytes(ctx, eventSize(e))
-	if !batched {
-		if err := pending.Flush(ctx, tx); err != nil {
-			return Event{}, err
-		}
-	}
 	return e, nil
 }
 

@@ -40,33 +40,30 @@ type pendingEvent struct {
 // newPending makes the pending event of e, compressing its snapshots on a goroutine of its
 // own: the zstd frames are made while the writer goes on with the batch's next writes, and
 // Flush waits for them. Compressing was a tenth of the writer's time, spent while every
-// other writer waited.
+// other writer waited. A panic there fails the batch, as one in a write function fails
+// its write, rather than the server.
 func newPending(e Event, people []int64) *pendingEvent {
-	p := &pendingEvent{
-		row: storedEvent{
-			Seq: e.Seq, At: e.At, Actor: storeActor(e.Actor), Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
-			Hash: storeHash(e.Hash),
-		},
-		hash:   e.Hash,
-		people: peopleRows(e.Seq, people),
-		stored: make(chan struct{}),
-	}
+	p := &pendingEvent{row: storedFields(e), hash: e.Hash, people: peopleRows(e.Seq, people), stored: make(chan struct{})}
 	go func() {
 		defer close(p.stored)
-		if p.row.Before, p.storeErr = storeSnapshot(e.Before); p.storeErr == nil {
-			p.row.After, p.storeErr = storeSnapshot(e.After)
-		}
+		defer func() {
+			if v := recover(); v != nil {
+				p.storeErr = fault.New(fault.Internal, "compressing audit event %d panicked: %v", e.Seq, v)
+			}
+		}()
+		p.storeErr = p.row.compressSnapshots(e)
 	}()
 	return p
 }
 
-// pendingIn returns the events pending in tx's batch, and whether they are written by the
-// batch (false: outside a batch, the caller writes them at once).
-func pendingIn(tx *database.Tx) (*pendingEvents, bool) {
-	if d := tx.Defer(chainKey{}, func() database.Deferred { return &pendingEvents{} }); d != nil {
-		return d.(*pendingEvents), true
+// pendingIn returns the events pending in tx's batch. Every write runs in a batch; only the
+// batch's own flush has none, and nothing appends there.
+func pendingIn(tx *database.Tx) (*pendingEvents, error) {
+	d := tx.Defer(chainKey{}, func() database.Deferred { return &pendingEvents{} })
+	if d == nil {
+		return nil, fault.New(fault.Internal, "audit events are appended by a write function, inside database.Write")
 	}
-	return &pendingEvents{}, false
+	return d.(*pendingEvents), nil
 }
 
 // head returns the chain's head as the batch's next event follows it.

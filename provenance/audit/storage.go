@@ -130,19 +130,28 @@ type storedEvent struct {
 	Hash       []byte    `bun:"hash"`
 }
 
+// stored returns e's row as it is stored.
 func stored(e Event) (storedEvent, error) {
-	before, err := storeSnapshot(e.Before)
-	if err != nil {
-		return storedEvent{}, err
-	}
-	after, err := storeSnapshot(e.After)
-	if err != nil {
-		return storedEvent{}, err
-	}
+	r := storedFields(e)
+	err := r.compressSnapshots(e)
+	return r, err
+}
+
+// storedFields is e's row without its snapshots, which compressSnapshots adds.
+func storedFields(e Event) storedEvent {
 	return storedEvent{
 		Seq: e.Seq, At: e.At, Actor: storeActor(e.Actor), Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
-		Before: before, After: after, Hash: storeHash(e.Hash),
-	}, nil
+		Hash: storeHash(e.Hash),
+	}
+}
+
+// compressSnapshots sets the row's before and after from e's snapshots.
+func (r *storedEvent) compressSnapshots(e Event) (err error) {
+	if r.Before, err = storeSnapshot(e.Before); err != nil {
+		return err
+	}
+	r.After, err = storeSnapshot(e.After)
+	return err
 }
 
 // InsertEvents writes events that are already hashed and linked, as they are, in one
