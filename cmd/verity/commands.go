@@ -223,12 +223,11 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return usagef("%v", err)
 			}
-			// GOMEMLIMIT, Go's own setting, stands unless --memory-limit (or its variable) is given.
-			if cmd.Flags().Changed("memory-limit") || a.getenv("VERITY_MEMORY_LIMIT") != "" || a.getenv("GOMEMLIMIT") == "" {
-				limit, err := parseMemoryLimit(memoryLimit)
-				if err != nil {
-					return usagef("--memory-limit: %v", err)
-				}
+			limit, set, err := servingMemoryLimit(cmd.Flags().Changed("memory-limit"), memoryLimit, a.getenv)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			if set {
 				defer limitMemory(limit)()
 			}
 			logger := slog.New(slog.NewTextHandler(a.stderr, nil))

@@ -17,8 +17,28 @@ import (
 // binary itself, some 28 MiB resident) comes on top.
 const defaultMemoryLimit = 80 << 20
 
-// parseMemoryLimit reads --memory-limit: a number of bytes with an optional B, KiB, MiB or
-// GiB, as GOMEMLIMIT takes it, or off for no limit (math.MaxInt64).
+// servingMemoryLimit decides serve's memory limit: --memory-limit when given (changed), else
+// VERITY_MEMORY_LIMIT, else GOMEMLIMIT's, which the runtime has applied already (set is
+// false), else defaultMemoryLimit. value is the flag's value, whose default is
+// VERITY_MEMORY_LIMIT's or defaultMemoryLimit. A bad value is named with where it came from.
+func servingMemoryLimit(changed bool, value string, getenv func(string) string) (limit int64, set bool, err error) {
+	from := ""
+	switch {
+	case changed:
+	case getenv("VERITY_MEMORY_LIMIT") != "":
+		from = ", from VERITY_MEMORY_LIMIT"
+	case getenv("GOMEMLIMIT") != "":
+		return 0, false, nil
+	}
+	limit, err = parseMemoryLimit(value)
+	if err != nil {
+		return 0, false, fmt.Errorf("--memory-limit: %w (not %q%s)", err, value, from)
+	}
+	return limit, true, nil
+}
+
+// parseMemoryLimit reads --memory-limit: a number of bytes with an optional B, KiB, MiB, GiB
+// or TiB, as GOMEMLIMIT takes it, or off for no limit (math.MaxInt64).
 func parseMemoryLimit(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" {
@@ -28,7 +48,7 @@ func parseMemoryLimit(s string) (int64, error) {
 	for _, u := range []struct {
 		suffix string
 		bytes  int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"B", 1}} {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			s, unit = n, u.bytes
 			break
