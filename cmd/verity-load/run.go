@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -281,6 +282,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	defer profile.discard()
 	mem := l.startMemory(&rep.Server)
 
 	err = l.seed(ctx)
@@ -377,34 +379,53 @@ func (m memory) finish(srv *serverReport) {
 // machine's cores with the server: what it spends per request is taken from the server's
 // figures. Its file is created before the run writes anything to the server, so that a path
 // that cannot be written fails the run before the corpus is seeded.
-type cpuProfile struct{ f *os.File }
+// cpuProfile is --cpuprofile's file: written beside its path and renamed onto it when the
+// profile is complete, so that a run that fails leaves no empty file and keeps the profile
+// an earlier run wrote there.
+type cpuProfile struct {
+	path string
+	f    *os.File
+}
 
 // createCPUProfile creates the profile's file; an empty path profiles nothing.
 func createCPUProfile(path string) (*cpuProfile, error) {
 	if path == "" {
 		return &cpuProfile{}, nil
 	}
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	return &cpuProfile{f: f}, nil
+	return &cpuProfile{path: path, f: f}, nil
 }
 
-// start profiles until the returned stop, which closes the file.
+// discard removes a profile that was never completed; after stop it does nothing.
+func (p *cpuProfile) discard() {
+	if p.f != nil {
+		p.f.Close()
+		os.Remove(p.f.Name())
+		p.f = nil
+	}
+}
+
+// start profiles until the returned stop, which puts the profile at its path.
 func (p *cpuProfile) start() (stop func() error, err error) {
 	if p.f == nil {
 		return func() error { return nil }, nil
 	}
 	if err := pprof.StartCPUProfile(p.f); err != nil {
-		p.f.Close()
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		if err := p.f.Close(); err != nil {
+		err := p.f.Close()
+		if err == nil {
+			err = os.Rename(p.f.Name(), p.path)
+		}
+		if err != nil {
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
+		p.f = nil
 		return nil
 	}, nil
 }

@@ -323,6 +323,35 @@ func TestCPUProfileThatCannotBeWrittenFailsTheRun(t *testing.T) {
 	}
 }
 
+// TestCPUProfileOfAFailedRunKeepsTheEarlierOne: a run that fails while seeding writes no
+// profile, leaves no partial file, and keeps the profile an earlier run put at the path.
+func TestCPUProfileOfAFailedRunKeepsTheEarlierOne(t *testing.T) {
+	s := newServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				http.Error(w, "refused", http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "load.pprof")
+	if err := os.WriteFile(path, []byte("an earlier profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--requests", "1",
+		"--workloads", "get-claim", "--cpuprofile", path); err == nil {
+		t.Fatal("the run succeeded with every write refused")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "an earlier profile" {
+		t.Errorf("the earlier profile is now %q (%v)", b, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the folder holds %d files, want the earlier profile alone", len(entries))
+	}
+}
+
 func TestExportsChoosesTheExportsStreamed(t *testing.T) {
 	s := newServer(t, nil)
 	stdout, stderr, err := runLoad(t, "--addr", s.addr, "--token", s.admin, "--articles", "1", "--sources", "3",
