@@ -138,8 +138,8 @@ func TestReaderPoolSize(t *testing.T) {
 	if db.Dialect() != database.SQLite {
 		t.Skip("the reader pool is SQLite's")
 	}
-	if n := db.Reader().(*bun.DB).Stats().MaxOpenConnections; n != 4 {
-		t.Errorf("the reader pool opens up to %d connections, want 4", n)
+	if n := db.Reader().(*bun.DB).Stats().MaxOpenConnections; n != database.ReaderConns {
+		t.Errorf("the reader pool opens up to %d connections, want %d", n, database.ReaderConns)
 	}
 }
 

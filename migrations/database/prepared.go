@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"verity/claims/fault"
 )
 
 // prepared keeps the writer's prepared statements, by their text. bun writes every argument
@@ -159,16 +161,18 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 // (scanRows) unless the read has a relation's columns; build q with Select to have SQLite's
 // times parsed the cheap way too.
 func (s Scope) ScanPrepared(ctx context.Context, q *bun.SelectQuery, dest any, args ...any) error {
+	if _, _, table := modelStruct(dest); table && (q.GetModel() == nil || q.GetModel().Value() != dest) {
+		// Every path must fill the same variable: the fast one fills dest, bun's its model
+		// (for models of structs, which are what bun's table models hold).
+		return fault.New(fault.Internal, "ScanPrepared's dest must be the model its query selects into")
+	}
 	rows, err := s.QueryPrepared(ctx, q.String(), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	n, err := s.scanRows(ctx, q, rows, dest)
+	n, err := s.scanRows(ctx, q, rows, dest) // checks rows.Err, as bun's ScanRows does
 	if err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if n == 0 && reflect.TypeOf(dest).Elem().Kind() == reflect.Struct {

@@ -30,19 +30,16 @@ type setter func(strct reflect.Value, base unsafe.Pointer, src any) error
 
 // structScanner holds the setter of each column of one model type.
 type structScanner struct {
-	typ     reflect.Type
-	table   *schema.Table
 	columns map[string]setter
-	// timeColumns lists the time columns, which Select reads as text on SQLite, with the
-	// column list textTimes.
-	timeColumns map[string]bool
-	textTimes   string
+	// textTimes is Select's column list on SQLite, which reads the time columns as text.
+	textTimes string
 }
 
-// scanners caches the structScanners by model type, in the DB (no package state).
+// scanners caches the structScanners by model type (*structScanner, nil for a model bun
+// scans itself), in the DB (no package state). Every prepared read looks its model up, and
+// a model is added once.
 type scanners struct {
-	mu     sync.Mutex
-	byType map[reflect.Type]*structScanner
+	byType sync.Map
 }
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -52,28 +49,37 @@ var scannerType = reflect.TypeFor[sql.Scanner]()
 // scannerOf returns the scanner of a model struct type, or nil when bun must scan it
 // itself: a model with scan hooks.
 func (db *DB) scannerOf(typ reflect.Type) *structScanner {
-	db.scanners.mu.Lock()
-	defer db.scanners.mu.Unlock()
-	if s, ok := db.scanners.byType[typ]; ok {
-		return s
+	if s, ok := db.scanners.byType.Load(typ); ok {
+		return s.(*structScanner)
 	}
 	table := db.reader.Dialect().Tables().Get(typ)
 	var s *structScanner
 	if !table.HasBeforeScanRowHook() && !table.HasAfterScanRowHook() {
-		s = &structScanner{typ: typ, table: table, columns: map[string]setter{}, timeColumns: map[string]bool{}}
+		s = &structScanner{columns: map[string]setter{}, textTimes: textTimesColumns(table)}
 		for _, f := range table.Fields {
 			s.columns[f.Name] = fieldSetter(f)
-			if f.IndirectType == timeType {
-				s.timeColumns[f.Name] = true
-			}
 		}
-		s.textTimes = textTimesColumns(table, s.timeColumns)
 	}
-	if db.scanners.byType == nil {
-		db.scanners.byType = map[reflect.Type]*structScanner{}
+	stored, _ := db.scanners.byType.LoadOrStore(typ, s)
+	return stored.(*structScanner)
+}
+
+// modelStruct returns the struct type of a model (a pointer to a struct, or to a slice of
+// structs or of pointers to them), whether its rows are pointers, and ok false for any
+// other model, which bun scans itself.
+func modelStruct(model any) (strct reflect.Type, byPtr, ok bool) {
+	typ := reflect.TypeOf(model)
+	if typ == nil || typ.Kind() != reflect.Pointer {
+		return nil, false, false
 	}
-	db.scanners.byType[typ] = s
-	return s
+	strct = typ.Elem()
+	if strct.Kind() == reflect.Slice {
+		strct = strct.Elem()
+		if strct.Kind() == reflect.Pointer {
+			strct, byPtr = strct.Elem(), true
+		}
+	}
+	return strct, byPtr, strct.Kind() == reflect.Struct
 }
 
 // fieldSetter chooses how a field is stored. Each setter takes the values the drivers
@@ -283,21 +289,11 @@ func parseStoredTime(s string) (time.Time, bool) {
 // pointers to them), as q's model would, and returns how many rows there were. A read with
 // a column that is not a field of the model (a relation's) is scanned by bun.
 func (s Scope) scanRows(ctx context.Context, q *bun.SelectQuery, rows *sql.Rows, dest any) (int, error) {
-	ptr := reflect.ValueOf(dest)
-	if ptr.Kind() != reflect.Pointer || ptr.IsNil() {
+	strctType, byPtr, ok := modelStruct(dest)
+	if !ok || reflect.ValueOf(dest).IsNil() {
 		return q.GetModel().ScanRows(ctx, rows)
 	}
-	target := ptr.Elem()
-	strctType, byPtr := target.Type(), false
-	if target.Kind() == reflect.Slice {
-		strctType = target.Type().Elem()
-		if strctType.Kind() == reflect.Pointer {
-			strctType, byPtr = strctType.Elem(), true
-		}
-	}
-	if strctType.Kind() != reflect.Struct {
-		return q.GetModel().ScanRows(ctx, rows)
-	}
+	target := reflect.ValueOf(dest).Elem()
 	sc := s.db.scannerOf(strctType)
 	if sc == nil {
 		return q.GetModel().ScanRows(ctx, rows)
@@ -373,9 +369,9 @@ func (s Scope) Select(model any) *bun.SelectQuery {
 	if s.db.dialect != SQLite {
 		return q
 	}
-	typ := reflect.TypeOf(model)
-	for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
-		typ = typ.Elem()
+	typ, _, ok := modelStruct(model)
+	if !ok {
+		return q
 	}
 	sc := s.db.scannerOf(typ)
 	if sc == nil || sc.textTimes == "" {
@@ -388,16 +384,17 @@ func (s Scope) Select(model any) *bun.SelectQuery {
 
 // textTimesColumns is Select's column list for SQLite: every column of the table under
 // its alias, the time columns as +column; "" when the table has no time column.
-func textTimesColumns(table *schema.Table, timeColumns map[string]bool) string {
-	if len(timeColumns) == 0 {
-		return ""
-	}
+func textTimesColumns(table *schema.Table) string {
+	times := false
 	cols := make([]string, len(table.Fields))
 	for i, f := range table.Fields {
 		cols[i] = string(table.SQLAlias) + "." + string(f.SQLName)
-		if timeColumns[f.Name] {
-			cols[i] = SQLite.TimeColumn(cols[i]) + " AS " + string(f.SQLName)
+		if f.IndirectType == timeType {
+			cols[i], times = SQLite.TimeColumn(cols[i])+" AS "+string(f.SQLName), true
 		}
+	}
+	if !times {
+		return ""
 	}
 	return strings.Join(cols, ", ")
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"verity/claims/fault"
 	"verity/migrations/database"
 	"verity/migrations/dbtest"
 )
@@ -102,6 +103,20 @@ func TestScanPreparedScansAsBun(t *testing.T) {
 		}
 		if want[1].Relation == nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("ScanPrepared read\n%#v\nbun read\n%#v", got, want)
+		}
+	})
+	t.Run("into another variable than the query's model", func(t *testing.T) {
+		var model, other []storedRow
+		err := scope.ScanPrepared(ctx, scope.Select(&model).Order("id"), &other)
+		if !fault.Is(err, fault.Internal) || len(model)+len(other) != 0 {
+			t.Fatalf("err = %v with %d and %d rows read; want internal, nothing read", err, len(model), len(other))
+		}
+	})
+	t.Run("a model that is no struct", func(t *testing.T) {
+		var ids []int64
+		q := scope.Select(&ids).Table("stored_rows").Column("id").Order("id")
+		if err := scope.ScanPrepared(ctx, q, &ids); err != nil || len(ids) != len(rows) {
+			t.Fatalf("ids = %v, %v; want %d", ids, err, len(rows))
 		}
 	})
 }

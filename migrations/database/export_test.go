@@ -1,0 +1,4 @@
+package database
+
+// ReaderConns is readerConns, for the external tests.
+const ReaderConns = readerConns
