@@ -78,6 +78,38 @@ func TestAhead(t *testing.T) {
 	}
 }
 
+// TestAheadCancelled: an export whose context ends while it is read ends with the
+// context's error, not as if every chunk had been read.
+func TestAheadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Chunks that never report the context's end themselves, as a reader that stops
+	// quietly would not.
+	quiet := func(context.Context) iter.Seq2[[]int, error] {
+		return func(yield func([]int, error) bool) {
+			for i := range 1000 {
+				if !yield([]int{i}, nil) {
+					return
+				}
+			}
+		}
+	}
+	var got []int
+	var gotErr error
+	for v, err := range rowsOf(ahead(ctx, quiet)) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		if got = append(got, v); len(got) == 2 {
+			cancel()
+		}
+	}
+	if !errors.Is(gotErr, context.Canceled) || len(got) >= 1000 {
+		t.Fatalf("%d rows, then %v; want the export cut short with context.Canceled", len(got), gotErr)
+	}
+}
+
 func TestAheadPanic(t *testing.T) {
 	chunks := func(context.Context) iter.Seq2[[]int, error] {
 		return func(yield func([]int, error) bool) {

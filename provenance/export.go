@@ -139,6 +139,10 @@ func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq
 		ctx, cancel := context.WithCancel(ctx)
 		ready := make(chan chunk)
 		stopped := make(chan struct{})
+		// cut is why the reader stopped before the chunks ended: the context ended (the
+		// caller's, or this iteration's once the caller stopped). It is written before
+		// ready is closed, so the caller reads it after its loop ends.
+		var cut error
 		go func() {
 			defer close(stopped)
 			defer close(ready)
@@ -151,14 +155,16 @@ func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq
 				select {
 				case ready <- chunk{v, err}:
 				case <-ctx.Done():
+					cut = ctx.Err()
 					return
 				}
 				// The drain of a caller that has stopped takes what is sent; reading on
 				// would start one more chunk for nobody.
-				if ctx.Err() != nil {
+				if cut = ctx.Err(); cut != nil {
 					return
 				}
 			}
+			cut = ctx.Err() // chunks may end quietly when the context does
 		}()
 		defer func() {
 			cancel()
@@ -170,6 +176,12 @@ func ahead[T any](ctx context.Context, chunks func(ctx context.Context) iter.Seq
 			if !yield(c.v, c.err) {
 				return
 			}
+		}
+		if cut != nil {
+			// An export cut short must not end as if it were whole (a CLI export would be
+			// renamed into place as complete).
+			var zero T
+			yield(zero, cut)
 		}
 	}
 }
