@@ -30,54 +30,53 @@ func AppendQuantitiesJSON(dst []byte, qs []Quantity) []byte {
 	if qs == nil {
 		return append(dst, "[]"...)
 	}
-	start := len(dst)
+	for _, q := range qs {
+		if !finite(q) {
+			return dst
+		}
+	}
 	dst = append(dst, '[')
 	for i, q := range qs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		var ok bool
-		if dst, ok = appendQuantity(dst, q); !ok {
-			b, _ := json.Marshal(qs) // numbers and strings always encode
-			return append(dst[:start], b...)
-		}
+		dst = AppendQuantityJSON(dst, q)
 	}
 	return append(dst, ']')
 }
 
-// appendQuantity writes q as json.Marshal does when its numbers are finite and its strings
-// need no escape (JSONAsIs); ok is false otherwise.
-func appendQuantity(dst []byte, q Quantity) ([]byte, bool) {
-	ok := true
+// AppendQuantityJSON appends to dst what json.Marshal writes of q. With a number that is
+// not finite (which validation refuses, and stored JSON cannot hold) that is nothing:
+// encoding/json refuses it.
+func AppendQuantityJSON(dst []byte, q Quantity) []byte {
+	if !finite(q) {
+		return dst
+	}
 	num := func(key string, v *float64) {
 		dst = append(dst, key...)
 		if v == nil {
 			dst = append(dst, "null"...)
-			return
+		} else {
+			dst = AppendJSONFloat(dst, *v)
 		}
-		if math.IsInf(*v, 0) || math.IsNaN(*v) {
-			ok = false
-			return
-		}
-		dst = AppendJSONFloat(dst, *v)
-	}
-	str := func(key, s string) {
-		if !JSONAsIs(s) {
-			ok = false
-			return
-		}
-		dst = append(dst, key...)
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		dst = append(dst, '"')
 	}
 	num(`{"value":`, q.Value)
 	num(`,"lower":`, q.Lower)
 	num(`,"upper":`, q.Upper)
-	str(`,"qualifier":`, q.Qualifier)
-	str(`,"unit":`, q.Unit)
-	str(`,"as_of":`, q.AsOf)
-	return append(dst, '}'), ok
+	dst = AppendJSONString(append(dst, `,"qualifier":`...), q.Qualifier)
+	dst = AppendJSONString(append(dst, `,"unit":`...), q.Unit)
+	dst = AppendJSONString(append(dst, `,"as_of":`...), q.AsOf)
+	return append(dst, '}')
+}
+
+// finite reports whether q's numbers are all finite, as encoding/json requires.
+func finite(q Quantity) bool {
+	for _, v := range [...]*float64{q.Value, q.Lower, q.Upper} {
+		if v != nil && (math.IsInf(*v, 0) || math.IsNaN(*v)) {
+			return false
+		}
+	}
+	return true
 }
 
 // AppendJSONFloat appends f as encoding/json writes a finite float64: like %g, with ES6's
@@ -97,11 +96,23 @@ func AppendJSONFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
-// JSONAsIs reports whether encoding/json writes s unchanged between its quotes: no quote,
+// AppendJSONString appends s as encoding/json writes a string: as it is between quotes when
+// that is how encoding/json writes it (jsonAsIs), else by encoding/json itself, so that its
+// escaping rules stay its own.
+func AppendJSONString(dst []byte, s string) []byte {
+	if !jsonAsIs(s) {
+		quoted, _ := json.Marshal(s) // a string always encodes
+		return append(dst, quoted...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// jsonAsIs reports whether encoding/json writes s unchanged between its quotes: no quote,
 // backslash, control character, <, > or & (which it escapes for HTML), no invalid UTF-8, no
-// U+2028 or U+2029. The hand-written JSON writes such strings as they are and hands every
-// other to encoding/json, so that its escaping rules stay its own.
-func JSONAsIs(s string) bool {
+// U+2028 or U+2029.
+func jsonAsIs(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {

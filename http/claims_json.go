@@ -28,23 +28,23 @@ func (r *ClaimResponse) appendJSON(b []byte) []byte {
 	b = append(b, `,"article_revision":`...)
 	b = strconv.AppendInt(b, int64(r.ArticleRevision), 10)
 	b = append(b, `,"quote":`...)
-	b = appendJSONString(b, r.Quote)
+	b = claims.AppendJSONString(b, r.Quote)
 	b = append(b, `,"text":`...)
-	b = appendJSONString(b, r.Text)
+	b = claims.AppendJSONString(b, r.Text)
 	b = append(b, `,"anchor":{"start":`...)
 	b = strconv.AppendInt(b, int64(r.Anchor.Start), 10)
 	b = append(b, `,"end":`...)
 	b = strconv.AppendInt(b, int64(r.Anchor.End), 10)
 	b = append(b, `,"exact":`...)
-	b = appendJSONString(b, r.Anchor.Exact)
+	b = claims.AppendJSONString(b, r.Anchor.Exact)
 	b = append(b, `,"prefix":`...)
-	b = appendJSONString(b, r.Anchor.Prefix)
+	b = claims.AppendJSONString(b, r.Anchor.Prefix)
 	b = append(b, `,"suffix":`...)
-	b = appendJSONString(b, r.Anchor.Suffix)
+	b = claims.AppendJSONString(b, r.Anchor.Suffix)
 	b = append(b, `},"anchor_state":`...)
-	b = appendJSONString(b, r.AnchorState)
+	b = claims.AppendJSONString(b, r.AnchorState)
 	b = append(b, `,"kind":`...)
-	b = appendJSONString(b, r.Kind)
+	b = claims.AppendJSONString(b, r.Kind)
 	b = append(b, `,"quantities":`...)
 	if r.Quantities == nil {
 		b = append(b, "null"...)
@@ -54,16 +54,16 @@ func (r *ClaimResponse) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = r.Quantities[i].appendJSON(b)
+			b = claims.AppendQuantityJSON(b, claims.Quantity(r.Quantities[i]))
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `,"stage":`...)
-	b = appendJSONString(b, r.Stage)
+	b = claims.AppendJSONString(b, r.Stage)
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, r.Status)
+	b = claims.AppendJSONString(b, r.Status)
 	b = append(b, `,"rationale":`...)
-	b = appendJSONString(b, r.Rationale)
+	b = claims.AppendJSONString(b, r.Rationale)
 	b = append(b, `,"assignee_id":`...)
 	b = appendIDPtr(b, r.AssigneeID)
 	b = append(b, `,"proposal":`...)
@@ -71,9 +71,9 @@ func (r *ClaimResponse) appendJSON(b []byte) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, `{"status":`...)
-		b = appendJSONString(b, p.Status)
+		b = claims.AppendJSONString(b, p.Status)
 		b = append(b, `,"rationale":`...)
-		b = appendJSONString(b, p.Rationale)
+		b = claims.AppendJSONString(b, p.Rationale)
 		b = append(b, `,"proposed_by":`...)
 		b = appendIDPtr(b, p.ProposedBy)
 		b = append(b, `,"proposed_at":`...)
@@ -97,24 +97,7 @@ func (r *ClaimResponse) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendJSON appends the quantity as json.Marshal writes it.
-func (q *QuantityDTO) appendJSON(b []byte) []byte {
-	b = append(b, `{"value":`...)
-	b = appendFloatPtr(b, q.Value)
-	b = append(b, `,"lower":`...)
-	b = appendFloatPtr(b, q.Lower)
-	b = append(b, `,"upper":`...)
-	b = appendFloatPtr(b, q.Upper)
-	b = append(b, `,"qualifier":`...)
-	b = appendJSONString(b, q.Qualifier)
-	b = append(b, `,"unit":`...)
-	b = appendJSONString(b, q.Unit)
-	b = append(b, `,"as_of":`...)
-	b = appendJSONString(b, q.AsOf)
-	return append(b, '}')
-}
-
-// appendID writes an id as ID.MarshalJSON does: its digits as a string.
+// appendID writes an id as clients see it (ID.MarshalJSON): its digits as a string.
 func appendID(b []byte, id ID) []byte {
 	b = append(b, '"')
 	b = strconv.AppendInt(b, int64(id), 10)
@@ -128,35 +111,10 @@ func appendIDPtr(b []byte, id *ID) []byte {
 	return appendID(b, *id)
 }
 
-// appendTime writes a time as Time.MarshalJSON does.
+// appendTime writes a time as clients see it (Time.MarshalJSON): RFC 3339 in UTC.
 func appendTime(b []byte, t Time) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
-}
-
-// appendFloatPtr writes null or the number as encoding/json writes a float64 (which the
-// quantities' validation keeps finite): like %g, with ES6's exponent cutoffs, and
-// exponents unpadded.
-func appendFloatPtr(b []byte, f *float64) []byte {
-	if f == nil {
-		return append(b, "null"...)
-	}
-	return claims.AppendJSONFloat(b, *f)
-}
-
-// appendJSONString writes s as encoding/json writes a string. A string that encoding/json
-// writes as it is, between quotes, is appended so; any other (one with a quote, a
-// backslash, a control character, <, > or &, which it escapes for HTML, invalid UTF-8,
-// U+2028 or U+2029) is written by encoding/json itself, so that the escaping rules stay
-// its own.
-func appendJSONString(b []byte, s string) []byte {
-	if !claims.JSONAsIs(s) {
-		quoted, _ := json.Marshal(s) // a string always encodes
-		return append(b, quoted...)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
 	return append(b, '"')
 }
 
@@ -179,21 +137,19 @@ func (p claimPageJSON) Render(w http.ResponseWriter) error {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-		}
-		for i := range p.page.Data {
-			if i > 0 {
-				b = append(b, ',')
+			for i := range p.page.Data {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = p.page.Data[i].appendJSON(b)
 			}
-			b = p.page.Data[i].appendJSON(b)
-		}
-		if p.page.Data != nil {
 			b = append(b, ']')
 		}
 		b = append(b, `,"next_cursor":`...)
 		if p.page.NextCursor == nil {
 			return append(b, "null}"...)
 		}
-		b = appendJSONString(b, *p.page.NextCursor)
+		b = claims.AppendJSONString(b, *p.page.NextCursor)
 		return append(b, '}')
 	})
 }

@@ -15,7 +15,7 @@ import (
 type ID int64
 
 // MarshalJSON writes the id as a string, so that clients never do arithmetic on it.
-func (id ID) MarshalJSON() ([]byte, error) { return json.Marshal(strconv.FormatInt(int64(id), 10)) }
+func (id ID) MarshalJSON() ([]byte, error) { return appendID(nil, id), nil }
 
 // UnmarshalJSON accepts an id as a string ("12") or a number (12), spelled canonically.
 func (id *ID) UnmarshalJSON(b []byte) error {

@@ -54,7 +54,7 @@ type Server struct {
 	// metrics counts requests and group commits; metricsHandler serves them.
 	metrics        *Metrics
 	metricsHandler http.Handler
-	// buffers hold the encoded pages of claims between requests (claimPageJSON).
+	// buffers hold encoded answers between requests (claimPageJSON, claimDetailJSON).
 	buffers sync.Pool
 }
 

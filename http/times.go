@@ -11,9 +11,7 @@ import (
 type Time struct{ time.Time }
 
 // MarshalJSON writes RFC 3339 in UTC.
-func (t Time) MarshalJSON() ([]byte, error) {
-	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
-}
+func (t Time) MarshalJSON() ([]byte, error) { return appendTime(nil, t), nil }
 
 // UnmarshalJSON reads RFC 3339 or YYYY-MM-DD.
 func (t *Time) UnmarshalJSON(b []byte) error {

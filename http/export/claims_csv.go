@@ -33,7 +33,7 @@ func ClaimRecord(rec *Record, r *provenance.ClaimRow) {
 	rec.Text(string(c.AnchorState))
 	rec.Text(c.Text)
 	rec.Text(string(c.Kind))
-	rec.buf = AppendQuantities(rec.buf, c.Quantities)
+	rec.buf = appendQuantities(rec.buf, c.Quantities)
 	rec.End()
 	rec.buf = claims.AppendQuantitiesJSON(rec.buf, c.Quantities)
 	rec.End()
@@ -119,26 +119,21 @@ func (r *Record) stamp(t *time.Time) {
 	r.End()
 }
 
-// Quantities writes a claim's quantities for a reader, one after another: "at least 79
-// Afghans killed (as of 2021-08-26); 13 American soldiers killed".
-func Quantities(qs []claims.Quantity) string { return string(AppendQuantities(nil, qs)) }
-
-// AppendQuantities appends what Quantities writes to dst.
-func AppendQuantities(dst []byte, qs []claims.Quantity) []byte {
+// appendQuantities appends a claim's quantities for a reader, one after another: "at least
+// 79 Afghans killed (as of 2021-08-26); 13 American soldiers killed".
+func appendQuantities(dst []byte, qs []claims.Quantity) []byte {
 	for i, q := range qs {
 		if i > 0 {
 			dst = append(dst, "; "...)
 		}
-		dst = AppendQuantity(dst, q)
+		dst = appendQuantity(dst, q)
 	}
 	return dst
 }
 
-// Quantity writes one quantity as a phrase: its qualifier, value, bounds, unit and date.
-func Quantity(q claims.Quantity) string { return string(AppendQuantity(nil, q)) }
-
-// AppendQuantity appends what Quantity writes to dst.
-func AppendQuantity(dst []byte, q claims.Quantity) []byte {
+// appendQuantity appends one quantity as a phrase: its qualifier, value, bounds, unit and
+// date.
+func appendQuantity(dst []byte, q claims.Quantity) []byte {
 	start := len(dst)
 	word := func(parts ...string) { // a word, after a space unless it is the first
 		if len(dst) > start {
