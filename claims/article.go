@@ -174,7 +174,7 @@ func insertRevision(ctx context.Context, tx *database.Tx, actor identity.Actor, 
 // FindArticleByID returns the article with its current body, or NotFound.
 func (s *Store) FindArticleByID(ctx context.Context, id int64) (*Article, error) {
 	a := new(Article)
-	// Prepared: every claim created reads its article to anchor the quote.
+	// Prepared: the article page, ClaimReview and the provenance graph read it.
 	q := s.scope.Read().NewSelect().Model(a).Where("id = ?", bun.Safe("$1"))
 	if err := s.scope.ScanPrepared(ctx, q, a, id); err != nil {
 		return nil, database.NotFound(err, "article %d", id)

@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,12 +29,8 @@ func (q *Quantities) Scan(src any) error {
 	default:
 		return fmt.Errorf("quantities: cannot scan %T", src)
 	}
-	if qs, ok := parseQuantities(s); ok {
-		*q = qs
-		return nil
-	}
-	var out []Quantity
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
+	out, err := decodeQuantities(s)
+	if err != nil {
 		return err
 	}
 	*q = out

@@ -14,12 +14,15 @@ import (
 // that what they return is always exactly what encoding/json would.
 
 // DecodeQuantities returns what json.Unmarshal reads from b into a []Quantity.
-func DecodeQuantities(b []byte) ([]Quantity, error) {
-	if qs, ok := parseQuantities(string(b)); ok {
+func DecodeQuantities(b []byte) ([]Quantity, error) { return decodeQuantities(string(b)) }
+
+// decodeQuantities is DecodeQuantities of the stored text, for Quantities.Scan too.
+func decodeQuantities(s string) ([]Quantity, error) {
+	if qs, ok := parseQuantities(s); ok {
 		return qs, nil
 	}
 	var qs []Quantity
-	if err := json.Unmarshal(b, &qs); err != nil {
+	if err := json.Unmarshal([]byte(s), &qs); err != nil {
 		return nil, err
 	}
 	return qs, nil

@@ -440,8 +440,10 @@ func (s *Store) claimRows(ctx context.Context, list []*claims.Claim) ([]*ClaimRo
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range last {
-		addUser(e.ActorID)
+	for _, c := range list { // last may hold claims beyond the chunk (QueryAmong reads ranges)
+		if e := last[c.ID]; e != nil {
+			addUser(e.ActorID)
+		}
 	}
 	people, err := s.identity.FindUsersByIDs(ctx, slices.Collect(maps.Keys(users)))
 	if err != nil {
